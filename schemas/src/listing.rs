@@ -1,0 +1,234 @@
+//! A business-for-sale listing as the scraper extracts it: the `data` of `gsa.listing.scraped`
+//! and (inside [`ListingUpdated`]) `gsa.listing.updated`.
+//!
+//! Field names follow the trade's terms (BizBuySell's labels): asking price, cash flow (SDE),
+//! gross revenue, EBITDA, FF&E, inventory, real estate. Money is whole USD; `None` (JSON `null`)
+//! means the listing does not disclose the figure ("Not Disclosed", "N/A", empty) and is never
+//! written as 0.
+
+use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// Where a listing was read from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ListingSource {
+    /// A BizBuySell listing detail page (`/business-opportunity/<slug>/<id>/`).
+    #[default]
+    DetailPage,
+    /// A card on a BizBuySell search page (from its embedded `BBS-state` JSON or the card markup).
+    SearchCard,
+    /// A record of BizBuySell's search API (`BbsBfsSearchResults`), e.g. a saved JSON export.
+    ApiRecord,
+    /// A row of a CSV export made by another scraper.
+    CsvRow,
+    /// Listing text a person copied from a browser and pasted.
+    PastedText,
+}
+
+/// Sale status read from the listing title or badges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ListingStatus {
+    /// Nothing in the listing says it is under contract.
+    Active,
+    /// "UNDER CONTRACT" (or "pending") in the title.
+    UnderContract,
+    /// "Under LOI" (letter of intent signed) in the title.
+    UnderLoi,
+}
+
+/// Whether the business owns or leases its premises (BizBuySell "Real Estate: Owned/Leased").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RealEstateOwnership {
+    /// The seller owns the land and building.
+    Owned,
+    /// The business leases its premises.
+    Leased,
+}
+
+/// What the listing says about real estate. Every field is `None` when the listing is silent.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct RealEstate {
+    /// Stated real estate value in USD ("Real Estate: $300,000" in the financial block).
+    pub value: Option<i64>,
+    /// Owned or leased, as stated.
+    pub ownership: Option<RealEstateOwnership>,
+    /// `true` when the listing says the real estate is included in the asking price
+    /// ("Included in asking price", API `realEstateIncludedInAskingPrice`).
+    pub included: Option<bool>,
+}
+
+/// A listing with every figure the source disclosed.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Listing {
+    /// BizBuySell ad number (e.g. `"2365036"`); for pasted text `text-` plus a short hash of the text.
+    pub listing_id: String,
+    /// Listing URL on BizBuySell, the way a buyer reaches the broker.
+    pub url: Option<String>,
+    /// Headline as shown on the listing.
+    pub title: Option<String>,
+    /// Category as `Parent > Child` (JSON-LD `category`), e.g. `"Car Washes > Other"`.
+    pub category: Option<String>,
+    /// City (or county, e.g. `"Fresno County"`) when the listing names one.
+    pub city: Option<String>,
+    /// Two-letter US state or Canadian province code, e.g. `"OH"`, `"ON"`.
+    pub state: Option<String>,
+    /// ISO 3166-1 alpha-2 country: `"US"` or `"CA"`; `None` when unknown.
+    pub country: Option<String>,
+    /// Asking price, USD.
+    pub asking_price: Option<i64>,
+    /// Cash flow (seller's discretionary earnings, SDE), USD per year.
+    pub cash_flow: Option<i64>,
+    /// Gross revenue, USD per year.
+    pub gross_revenue: Option<i64>,
+    /// EBITDA, USD per year.
+    pub ebitda: Option<i64>,
+    /// Furniture, fixtures and equipment (FF&E), USD.
+    pub ffe: Option<i64>,
+    /// `true` when FF&E is "Included in asking price".
+    pub ffe_included: Option<bool>,
+    /// Inventory, USD.
+    pub inventory: Option<i64>,
+    /// `true` when inventory is "Included in asking price".
+    pub inventory_included: Option<bool>,
+    /// Real estate value, ownership and whether it is in the asking price.
+    #[serde(default)]
+    pub real_estate: RealEstate,
+    /// Building size in square feet ("Building SF").
+    pub building_sqft: Option<i64>,
+    /// Rent as stated on the listing ("Rent: $224,000.00"), USD; BizBuySell does not state the
+    /// period, so the analyzer reads the period from the description when it can.
+    #[serde(default)]
+    pub rent: Option<i64>,
+    /// "Lease Expiration" as written (a date or free text).
+    #[serde(default)]
+    pub lease_expiration: Option<String>,
+    /// Year the business was established.
+    pub established_year: Option<i32>,
+    /// Number of employees when stated as a number.
+    pub employees: Option<u32>,
+    /// Full description, line breaks kept.
+    pub description: Option<String>,
+    /// "Reason for Selling" as written.
+    pub reason_for_selling: Option<String>,
+    /// "Financing" section text as written.
+    #[serde(default)]
+    pub financing: Option<String>,
+    /// `true` when the listing offers seller financing (badge, flag or financing text).
+    pub seller_financing: Option<bool>,
+    /// Sale status from the title.
+    #[serde(default)]
+    pub status: Option<ListingStatus>,
+    /// Where this listing was read from.
+    pub source: ListingSource,
+    /// When the source was fetched or read.
+    pub fetched_at: DateTime<Utc>,
+    /// Hex SHA-256 of the extracted fields (see [`Listing::compute_content_hash`]).
+    pub content_hash: String,
+}
+
+impl Listing {
+    /// SHA-256 (hex) over the canonical JSON of the extracted fields: every field except
+    /// `fetched_at`, `source` and `content_hash` itself, so the same listing read twice from
+    /// the same kind of source hashes the same. Never hashes raw HTML.
+    pub fn compute_content_hash(&self) -> String {
+        let mut v = serde_json::to_value(self).unwrap_or(serde_json::Value::Null);
+        if let Some(obj) = v.as_object_mut() {
+            obj.remove("fetched_at");
+            obj.remove("content_hash");
+            obj.remove("source");
+        }
+        // serde_json's Map is a BTreeMap (no preserve_order feature), so key order is canonical.
+        let canonical = serde_json::to_vec(&v).unwrap_or_default();
+        hex::encode(Sha256::digest(&canonical))
+    }
+
+    /// Sets [`Listing::content_hash`] from the current fields and returns `self`.
+    pub fn with_content_hash(mut self) -> Self {
+        self.content_hash = self.compute_content_hash();
+        self
+    }
+
+    /// The deterministic event id of this listing's `gsa.listing.scraped` event.
+    pub fn event_id(&self) -> String {
+        crate::Envelope::<()>::deterministic_id(&["listing", &self.listing_id, &self.content_hash])
+    }
+
+    /// Price over cash flow (the SDE multiple), when both are known and cash flow is positive.
+    pub fn multiple(&self) -> Option<f64> {
+        match (self.asking_price, self.cash_flow) {
+            (Some(p), Some(cf)) if cf > 0 => Some(p as f64 / cf as f64),
+            _ => None,
+        }
+    }
+}
+
+/// One field whose value changed between two sightings of a listing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct FieldChange {
+    /// Listing field name, e.g. `asking_price`, `cash_flow`, `status`.
+    pub field: String,
+    /// Value before (JSON; `null` when it was not disclosed).
+    pub old: serde_json::Value,
+    /// Value now.
+    pub new: serde_json::Value,
+}
+
+/// The `data` of `gsa.listing.updated`: the full listing as now seen, plus what changed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ListingUpdated {
+    /// The listing as now seen.
+    pub listing: Listing,
+    /// The fields that changed (asking price, cash flow, status, ...).
+    pub changes: Vec<FieldChange>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Listing {
+        Listing {
+            listing_id: "2365036".into(),
+            asking_price: Some(1_370_000),
+            source: ListingSource::DetailPage,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn content_hash_ignores_fetch_time_and_source_but_not_figures() {
+        let a = sample().with_content_hash();
+        let mut b = sample();
+        b.fetched_at = Utc::now() + chrono::Duration::days(3);
+        b.source = ListingSource::SearchCard;
+        let b = b.with_content_hash();
+        assert_eq!(a.content_hash, b.content_hash);
+        let mut c = sample();
+        c.asking_price = Some(1_300_000);
+        assert_ne!(a.content_hash, c.with_content_hash().content_hash);
+        assert_eq!(a.content_hash.len(), 64);
+    }
+
+    #[test]
+    fn unknown_money_serialises_as_null_not_zero() {
+        let v = serde_json::to_value(sample()).unwrap();
+        assert!(v["cash_flow"].is_null());
+        assert_eq!(v["asking_price"], 1_370_000);
+        assert_eq!(v["source"], "detail_page");
+    }
+
+    #[test]
+    fn multiple_needs_positive_cash_flow() {
+        let mut l = sample();
+        assert_eq!(l.multiple(), None);
+        l.cash_flow = Some(0);
+        assert_eq!(l.multiple(), None);
+        l.cash_flow = Some(685_000);
+        assert_eq!(l.multiple(), Some(2.0));
+    }
+}

@@ -1,0 +1,3 @@
+//! # gsa-analyzer: a deal score a station buyer can trust
+
+pub mod worker;

@@ -1,0 +1,1 @@
+//! The analyzer worker: consumes listing events, publishes score cards and alerts.

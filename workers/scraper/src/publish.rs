@@ -1,0 +1,1 @@
+//! Publishing parsed listings to NATS JetStream (filled in by the pipeline work).
