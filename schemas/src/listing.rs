@@ -167,6 +167,54 @@ impl Listing {
     }
 }
 
+impl ListingSource {
+    /// How much detail a source carries: detail page 3, pasted text 2, cards, API records and
+    /// CSV rows 1. Used by [`Listing::merged`].
+    pub fn detail_rank(self) -> u8 {
+        match self {
+            ListingSource::DetailPage => 3,
+            ListingSource::PastedText => 2,
+            ListingSource::SearchCard | ListingSource::ApiRecord | ListingSource::CsvRow => 1,
+        }
+    }
+}
+
+impl Listing {
+    /// Merges two sightings of the same listing field by field, so that less detail never
+    /// erases more: when `newer` comes from a source at least as detailed as `self`
+    /// ([`ListingSource::detail_rank`]), its disclosed fields win and its undisclosed ones are
+    /// filled from `self`; otherwise `self` wins and `newer` only fills fields `self` left empty.
+    /// The result carries the later `fetched_at` and a recomputed `content_hash`.
+    pub fn merged(&self, newer: &Listing) -> Listing {
+        let (base, filler) = if newer.source.detail_rank() >= self.source.detail_rank() {
+            (newer, self)
+        } else {
+            (self, newer)
+        };
+        let mut out = serde_json::to_value(base).unwrap_or_default();
+        let fill = serde_json::to_value(filler).unwrap_or_default();
+        fill_nulls(&mut out, &fill);
+        let mut merged: Listing = serde_json::from_value(out).unwrap_or_else(|_| base.clone());
+        merged.fetched_at = self.fetched_at.max(newer.fetched_at);
+        merged.with_content_hash()
+    }
+}
+
+fn fill_nulls(target: &mut serde_json::Value, from: &serde_json::Value) {
+    if let (Some(t), Some(f)) = (target.as_object_mut(), from.as_object()) {
+        for (k, fv) in f {
+            match t.get_mut(k) {
+                Some(tv) if tv.is_null() => *tv = fv.clone(),
+                Some(tv) if tv.is_object() => fill_nulls(tv, fv),
+                None => {
+                    t.insert(k.clone(), fv.clone());
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
 /// One field whose value changed between two sightings of a listing.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct FieldChange {
@@ -220,6 +268,33 @@ mod tests {
         assert!(v["cash_flow"].is_null());
         assert_eq!(v["asking_price"], 1_370_000);
         assert_eq!(v["source"], "detail_page");
+    }
+
+    #[test]
+    fn less_detail_never_erases_more() {
+        let mut detail = sample();
+        detail.cash_flow = Some(685_000);
+        detail.real_estate.ownership = Some(RealEstateOwnership::Leased);
+        let card = Listing {
+            listing_id: "2365036".into(),
+            asking_price: Some(999),
+            ebitda: Some(500_000),
+            source: ListingSource::SearchCard,
+            ..Default::default()
+        };
+        let m = detail.merged(&card);
+        assert_eq!(m.asking_price, Some(1_370_000), "card must not overwrite the detail page");
+        assert_eq!(m.cash_flow, Some(685_000));
+        assert_eq!(m.ebitda, Some(500_000), "card fills what the detail page left empty");
+        assert_eq!(m.real_estate.ownership, Some(RealEstateOwnership::Leased));
+        assert_eq!(m.source, ListingSource::DetailPage);
+        // A newer detail page does overwrite.
+        let mut newer = sample();
+        newer.asking_price = Some(1_200_000);
+        let m2 = m.merged(&newer);
+        assert_eq!(m2.asking_price, Some(1_200_000));
+        assert_eq!(m2.cash_flow, Some(685_000));
+        assert_eq!(m2.content_hash, m2.compute_content_hash());
     }
 
     #[test]

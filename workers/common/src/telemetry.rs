@@ -1,1 +1,169 @@
-//! TODO
+//! Tracing for every gsa service: human-readable (or JSON, `GSA_LOG_FORMAT=json`) records on
+//! stderr, and the same records shipped to `gsa.log.<service>` on NATS.
+//!
+//! Shipping never blocks the service: records go into a bounded buffer
+//! ([`LOG_BUFFER`] records); when it is full the record is dropped and counted
+//! ([`LogShipper::dropped`]). The logging worker's own per-record logs (target
+//! `gsa_logger::store`) and the NATS client's logs are never shipped, so storing a log record
+//! cannot produce another one (no feedback loop).
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use gsa_schemas::{event_type, subjects, Envelope, LogRecord};
+use tokio::sync::mpsc;
+use tracing::field::{Field, Visit};
+use tracing::{Event, Level, Subscriber};
+use tracing_subscriber::layer::{Context, SubscriberExt};
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{EnvFilter, Layer};
+
+/// Records buffered for NATS before new ones are dropped.
+pub const LOG_BUFFER: usize = 4096;
+
+/// Receives shipped records until [`LogShipper::attach`] publishes them.
+pub struct LogShipper {
+    rx: Option<mpsc::Receiver<LogRecord>>,
+    dropped: Arc<AtomicU64>,
+}
+
+impl LogShipper {
+    /// Records dropped because the buffer was full.
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+
+    /// Starts publishing buffered and future records to `gsa.log.<service>` on `client`
+    /// (core NATS publish into the `GSA_LOGS` stream; the event id travels as `Nats-Msg-Id`).
+    pub fn attach(&mut self, client: async_nats::Client) {
+        let Some(mut rx) = self.rx.take() else { return };
+        tokio::spawn(async move {
+            while let Some(rec) = rx.recv().await {
+                let id = uuid::Uuid::new_v4().to_string();
+                let subject = subjects::log_subject(&rec.service);
+                let service = rec.service.clone();
+                let env = Envelope::new(&service, event_type::LOG_RECORD, id, None, rec);
+                let Ok(payload) = serde_json::to_vec(&env) else { continue };
+                let mut headers = async_nats::HeaderMap::new();
+                headers.insert("Nats-Msg-Id", env.id.as_str());
+                // A failed publish is not logged (that would be shipped again).
+                let _ = client.publish_with_headers(subject, headers, payload.into()).await;
+            }
+        });
+    }
+}
+
+/// Sets up tracing for `service`. `RUST_LOG` filters (default `info`). When `ship` is true the
+/// returned [`LogShipper`] buffers records for NATS until attached.
+pub fn init(service: &str, ship: bool) -> LogShipper {
+    let (tx, rx) = mpsc::channel(LOG_BUFFER);
+    let dropped = Arc::new(AtomicU64::new(0));
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,async_nats=warn,hyper=warn,tower_http=info"));
+    let json = std::env::var("GSA_LOG_FORMAT").map(|v| v == "json").unwrap_or(false);
+    let stderr = if json {
+        tracing_subscriber::fmt::layer().json().with_writer(std::io::stderr).boxed()
+    } else {
+        tracing_subscriber::fmt::layer().with_writer(std::io::stderr).boxed()
+    };
+    let nats_layer = ship.then(|| NatsLayer {
+        default_service: service.to_string(),
+        tx,
+        dropped: dropped.clone(),
+    });
+    let _ = tracing_subscriber::registry()
+        .with(filter)
+        .with(stderr)
+        .with(nats_layer)
+        .try_init();
+    LogShipper { rx: ship.then_some(rx), dropped }
+}
+
+/// The layer that copies records into the shipping buffer.
+struct NatsLayer {
+    default_service: String,
+    tx: mpsc::Sender<LogRecord>,
+    dropped: Arc<AtomicU64>,
+}
+
+/// Which service a record belongs to, from its target's crate (in `gsa up` all services share
+/// one process).
+fn service_of<'a>(target: &str, default: &'a str) -> std::borrow::Cow<'a, str> {
+    for (prefix, name) in [
+        ("gsa_scraper", "scraper"),
+        ("gsa_analyzer", "analyzer"),
+        ("gsa_logger", "logger"),
+        ("gsa_gateway", "gateway"),
+    ] {
+        if target.starts_with(prefix) {
+            return name.to_string().into();
+        }
+    }
+    default.into()
+}
+
+/// Records that must not be shipped: the logger's per-record logs, and the NATS client's own.
+fn never_ship(target: &str) -> bool {
+    target.starts_with("gsa_logger::store") || target.starts_with("async_nats")
+}
+
+impl<S: Subscriber> Layer<S> for NatsLayer {
+    fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
+        let meta = event.metadata();
+        if never_ship(meta.target()) || *meta.level() > Level::INFO {
+            return;
+        }
+        let mut visitor = FieldVisitor::default();
+        event.record(&mut visitor);
+        let rec = LogRecord {
+            time: chrono::Utc::now(),
+            service: service_of(meta.target(), &self.default_service).into_owned(),
+            level: meta.level().to_string(),
+            target: meta.target().to_string(),
+            message: visitor.message,
+            fields: visitor.fields,
+        };
+        if self.tx.try_send(rec).is_err() {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+#[derive(Default)]
+struct FieldVisitor {
+    message: String,
+    fields: BTreeMap<String, String>,
+}
+
+impl Visit for FieldVisitor {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        if field.name() == "message" {
+            self.message = value.to_string();
+        } else {
+            self.fields.insert(field.name().to_string(), value.to_string());
+        }
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        if field.name() == "message" {
+            self.message = format!("{value:?}");
+        } else {
+            self.fields.insert(field.name().to_string(), format!("{value:?}"));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_are_attributed_to_their_service_and_logger_store_is_never_shipped() {
+        assert_eq!(service_of("gsa_analyzer::worker", "cli"), "analyzer");
+        assert_eq!(service_of("gsa::demo", "cli"), "cli");
+        assert!(never_ship("gsa_logger::store"));
+        assert!(never_ship("async_nats::connector"));
+        assert!(!never_ship("gsa_logger::worker"));
+    }
+}

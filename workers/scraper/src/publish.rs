@@ -1,1 +1,213 @@
-//! Publishing parsed listings to NATS JetStream (filled in by the pipeline work).
+//! Publishing parsed listings to JetStream, with change detection.
+//!
+//! What the scraper has seen lives in the JetStream KV bucket `gsa_seen` (listing id -> the
+//! merged listing JSON, which carries its content hash and key figures), so several scraper
+//! processes share it and the scraper keeps no database of its own. For each parsed listing:
+//! * never seen: published on `gsa.listing.scraped`;
+//! * seen, and merging it ([`Listing::merged`], less detail never erases more) changes nothing:
+//!   not published again (`unchanged`);
+//! * seen, and the asking price, cash flow or status changed: published on
+//!   `gsa.listing.updated` with the list of changes (a price cut is what buyers care about most);
+//! * seen, other fields changed (e.g. a detail page after a search card): published on
+//!   `gsa.listing.scraped` with the merged listing.
+
+use async_nats::jetstream::{self, kv};
+use gsa_common::nats;
+use gsa_schemas::{
+    event_type, subjects, Envelope, FieldChange, Listing, ListingUpdated, Rejection, RejectionKind,
+};
+
+/// The service name in event sources (`gsa/scraper`).
+pub const SERVICE: &str = "scraper";
+
+/// Counts of one publishing run, printed as the one-line summary.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct PublishSummary {
+    /// Listings read from the input.
+    pub read: usize,
+    /// Published on `gsa.listing.scraped`.
+    pub published: usize,
+    /// Published on `gsa.listing.updated`.
+    pub updated: usize,
+    /// Seen before with nothing new.
+    pub unchanged: usize,
+    /// Published on `gsa.listing.rejected` (not blocked).
+    pub rejected: usize,
+    /// Block pages (403, Access Denied, challenge), also on `gsa.listing.rejected`.
+    pub blocked: usize,
+}
+
+impl std::fmt::Display for PublishSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "read {}, published {}, updated {}, unchanged {}, rejected {}, blocked {}",
+            self.read, self.published, self.updated, self.unchanged, self.rejected, self.blocked
+        )
+    }
+}
+
+impl std::ops::AddAssign for PublishSummary {
+    fn add_assign(&mut self, o: Self) {
+        self.read += o.read;
+        self.published += o.published;
+        self.updated += o.updated;
+        self.unchanged += o.unchanged;
+        self.rejected += o.rejected;
+        self.blocked += o.blocked;
+    }
+}
+
+/// Fields whose change makes a `gsa.listing.updated`.
+pub fn key_changes(old: &Listing, new: &Listing) -> Vec<FieldChange> {
+    let mut out = Vec::new();
+    let mut cmp = |field: &str, o: serde_json::Value, n: serde_json::Value| {
+        if o != n {
+            out.push(FieldChange { field: field.to_string(), old: o, new: n });
+        }
+    };
+    cmp("asking_price", old.asking_price.into(), new.asking_price.into());
+    cmp("cash_flow", old.cash_flow.into(), new.cash_flow.into());
+    cmp(
+        "status",
+        serde_json::to_value(old.status).unwrap_or_default(),
+        serde_json::to_value(new.status).unwrap_or_default(),
+    );
+    out
+}
+
+/// The publisher: a JetStream context and the `gsa_seen` bucket.
+pub struct Publisher {
+    js: jetstream::Context,
+    seen: kv::Store,
+}
+
+impl Publisher {
+    /// Binds to the `gsa_seen` bucket (created by [`gsa_common::nats::ensure_streams`] or here).
+    pub async fn new(js: jetstream::Context) -> anyhow::Result<Self> {
+        let seen = nats::key_value(&js, subjects::KV_SEEN).await?;
+        Ok(Self { js, seen })
+    }
+
+    /// Publishes listings and rejections, returning the counts. Each listing's event id is
+    /// deterministic (listing id + content hash), so a repeated run is dropped by JetStream and
+    /// by every consumer.
+    pub async fn publish(
+        &self,
+        listings: &[Listing],
+        rejections: &[Rejection],
+    ) -> anyhow::Result<PublishSummary> {
+        let mut s = PublishSummary { read: listings.len(), ..Default::default() };
+        for l in listings {
+            match self.publish_listing(l).await? {
+                Outcome::Scraped => s.published += 1,
+                Outcome::Updated => s.updated += 1,
+                Outcome::Unchanged => s.unchanged += 1,
+            }
+        }
+        for r in rejections {
+            let env = Envelope::new(
+                SERVICE,
+                event_type::LISTING_REJECTED,
+                r.event_id(),
+                r.listing_id.clone(),
+                r.clone(),
+            );
+            nats::publish_event(&self.js, subjects::LISTING_REJECTED, &env).await?;
+            if r.kind == RejectionKind::Blocked {
+                s.blocked += 1;
+            } else {
+                s.rejected += 1;
+            }
+        }
+        Ok(s)
+    }
+
+    async fn publish_listing(&self, listing: &Listing) -> anyhow::Result<Outcome> {
+        let key = nats::kv_key(&listing.listing_id);
+        // Compare-and-set on the KV revision so concurrent scrapers do not lose each other's
+        // merges; retry a few times on conflict.
+        for _ in 0..5 {
+            let entry = self.seen.entry(&key).await?;
+            let old = entry
+                .as_ref()
+                .filter(|e| e.operation == kv::Operation::Put)
+                .and_then(|e| serde_json::from_slice::<Listing>(&e.value).ok());
+            let (merged, outcome) = match &old {
+                None => (listing.clone(), Outcome::Scraped),
+                Some(old) => {
+                    let merged = old.merged(listing);
+                    if merged.content_hash == old.content_hash {
+                        return Ok(Outcome::Unchanged);
+                    }
+                    let changes = key_changes(old, &merged);
+                    if changes.is_empty() {
+                        (merged, Outcome::Scraped)
+                    } else {
+                        let upd = ListingUpdated { listing: merged.clone(), changes };
+                        let id = Envelope::<()>::deterministic_id(&[
+                            "updated",
+                            &merged.listing_id,
+                            &merged.content_hash,
+                        ]);
+                        let env = Envelope::new(
+                            SERVICE,
+                            event_type::LISTING_UPDATED,
+                            id,
+                            Some(merged.listing_id.clone()),
+                            upd,
+                        );
+                        nats::publish_event(&self.js, subjects::LISTING_UPDATED, &env).await?;
+                        (merged, Outcome::Updated)
+                    }
+                }
+            };
+            if outcome == Outcome::Scraped {
+                let env = Envelope::new(
+                    SERVICE,
+                    event_type::LISTING_SCRAPED,
+                    merged.event_id(),
+                    Some(merged.listing_id.clone()),
+                    merged.clone(),
+                );
+                nats::publish_event(&self.js, subjects::LISTING_SCRAPED, &env).await?;
+            }
+            let value = serde_json::to_vec(&merged)?;
+            let cas = match &entry {
+                Some(e) => self.seen.update(&key, value.into(), e.revision).await.map(|_| ()).map_err(|e| e.to_string()),
+                None => self.seen.create(&key, value.into()).await.map(|_| ()).map_err(|e| e.to_string()),
+            };
+            match cas {
+                Ok(()) => return Ok(outcome),
+                Err(e) => tracing::debug!(listing_id = %listing.listing_id, error = %e, "seen-bucket conflict; retrying"),
+            }
+        }
+        anyhow::bail!("listing {}: could not record it in {} after 5 tries", listing.listing_id, subjects::KV_SEEN)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Scraped,
+    Updated,
+    Unchanged,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn price_cut_is_a_key_change_and_title_is_not() {
+        let old = Listing { listing_id: "1".into(), asking_price: Some(500_000), title: Some("A".into()), ..Default::default() };
+        let mut new = old.clone();
+        new.title = Some("B".into());
+        assert!(key_changes(&old, &new).is_empty());
+        new.asking_price = Some(450_000);
+        let c = key_changes(&old, &new);
+        assert_eq!(c.len(), 1);
+        assert_eq!(c[0].field, "asking_price");
+        assert_eq!(c[0].old, 500_000);
+        assert_eq!(c[0].new, 450_000);
+    }
+}

@@ -1,0 +1,289 @@
+//! Writing events into the SQLite event store (layout in [`gsa_common::db`]).
+//!
+//! Idempotent: an event id already stored is skipped (with its projections), so a redelivered
+//! message changes nothing. This module logs nothing per record at INFO or above, and its
+//! target (`gsa_logger::store`) is never shipped to NATS, so storing a log record cannot
+//! produce another one.
+
+use std::path::Path;
+
+use chrono::Utc;
+use gsa_common::db::{self, DbError};
+use gsa_schemas::envelope::EnvelopeHead;
+use gsa_schemas::{event_type, HighScoreAlert, Listing, ListingUpdated, LogRecord, ScoreCard};
+use rusqlite::{params, Connection, OptionalExtension};
+
+/// One event to store: its envelope head and the subject it arrived on.
+#[derive(Debug, Clone)]
+pub struct Incoming {
+    /// NATS subject.
+    pub subject: String,
+    /// Parsed envelope.
+    pub head: EnvelopeHead,
+}
+
+/// Why an event could not be stored.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite failed (busy, disk full...): worth retrying.
+    #[error("sqlite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The payload does not match its declared type: retrying will not help.
+    #[error("payload of {event_type} does not match its schema: {reason}")]
+    BadPayload {
+        /// Declared CloudEvents type.
+        event_type: String,
+        /// The decode error.
+        reason: String,
+    },
+    /// A type this build does not know.
+    #[error("unknown event type {0}")]
+    UnknownType(String),
+}
+
+/// The writer: one connection, owned by the logging worker.
+pub struct Store {
+    conn: Connection,
+}
+
+/// What storing one event did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stored {
+    /// First time this event id was seen.
+    New,
+    /// Already stored; nothing changed.
+    Duplicate,
+}
+
+impl Store {
+    /// Opens (creating and migrating) the store at `path`.
+    pub fn open(path: &Path) -> Result<Self, DbError> {
+        Ok(Self { conn: db::open_rw(path)? })
+    }
+
+    /// The underlying connection (for tests and maintenance).
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Stores a batch in one transaction. Returns one result per event, in order; an event
+    /// that fails validation is rolled back alone (savepoint) without failing the batch.
+    /// A SQLite failure of the batch itself fails every event (they will be redelivered).
+    pub fn store_batch(&mut self, batch: &[Incoming]) -> Vec<Result<Stored, StoreError>> {
+        let mut tx = match self.conn.transaction() {
+            Ok(tx) => tx,
+            Err(e) => return batch.iter().map(|_| Err(StoreError::Sqlite(clone_err(&e)))).collect(),
+        };
+        let mut results = Vec::with_capacity(batch.len());
+        for ev in batch {
+            let r = (|| {
+                let sp = tx.savepoint()?;
+                let r = store_one(&sp, ev)?;
+                sp.commit()?;
+                Ok::<_, StoreError>(r)
+            })();
+            results.push(r);
+        }
+        if let Err(e) = tx.commit() {
+            return batch.iter().map(|_| Err(StoreError::Sqlite(clone_err(&e)))).collect();
+        }
+        results
+    }
+}
+
+fn clone_err(e: &rusqlite::Error) -> rusqlite::Error {
+    rusqlite::Error::InvalidParameterName(e.to_string())
+}
+
+fn decode<T: serde::de::DeserializeOwned>(ev: &Incoming) -> Result<T, StoreError> {
+    serde_json::from_value(ev.head.data.clone()).map_err(|e| StoreError::BadPayload {
+        event_type: ev.head.event_type.clone(),
+        reason: e.to_string(),
+    })
+}
+
+fn store_one(conn: &Connection, ev: &Incoming) -> Result<Stored, StoreError> {
+    let h = &ev.head;
+    // Validate before writing anything.
+    enum Payload {
+        Listing(Box<Listing>),
+        Score(Box<ScoreCard>),
+        Alert(Box<HighScoreAlert>),
+        Log(LogRecord),
+        Other,
+    }
+    let payload = match h.event_type.as_str() {
+        event_type::LISTING_SCRAPED => Payload::Listing(Box::new(decode::<Listing>(ev)?)),
+        event_type::LISTING_UPDATED => {
+            Payload::Listing(Box::new(decode::<ListingUpdated>(ev)?.listing))
+        }
+        event_type::LISTING_SCORED => Payload::Score(Box::new(decode::<ScoreCard>(ev)?)),
+        event_type::ALERT_HIGH_SCORE => Payload::Alert(Box::new(decode::<HighScoreAlert>(ev)?)),
+        event_type::LOG_RECORD => Payload::Log(decode::<LogRecord>(ev)?),
+        event_type::LISTING_REJECTED => {
+            decode::<gsa_schemas::Rejection>(ev)?;
+            Payload::Other
+        }
+        t if t.starts_with("gsa.audit.") || t.starts_with("gsa.dlq.") => Payload::Other,
+        other => return Err(StoreError::UnknownType(other.to_string())),
+    };
+    let now = Utc::now().to_rfc3339();
+    let time = h.time.to_rfc3339();
+    let inserted = conn.execute(
+        "INSERT OR IGNORE INTO events (id, subject, type, source, time, listing_id, data, stored_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![h.id, ev.subject, h.event_type, h.source, time, h.subject, h.data.to_string(), now],
+    )?;
+    if inserted == 0 {
+        return Ok(Stored::Duplicate);
+    }
+    match payload {
+        Payload::Listing(l) => upsert_listing(conn, &l, &h.id, &now)?,
+        Payload::Score(c) => {
+            let card = serde_json::to_string(&c).unwrap_or_default();
+            conn.execute(
+                "INSERT OR IGNORE INTO score_history (event_id, listing_id, score, model_version, card, scored_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![h.id, c.listing_id, c.score, c.model_version, card, time],
+            )?;
+            conn.execute(
+                "INSERT INTO scores (listing_id, score, applicable, model_version, real_estate, card, event_id, scored_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                 ON CONFLICT(listing_id) DO UPDATE SET score=excluded.score, applicable=excluded.applicable,
+                   model_version=excluded.model_version, real_estate=excluded.real_estate, card=excluded.card,
+                   event_id=excluded.event_id, scored_at=excluded.scored_at
+                 WHERE excluded.scored_at >= scores.scored_at",
+                params![
+                    c.listing_id,
+                    c.score,
+                    c.applicable,
+                    c.model_version,
+                    c.real_estate.included,
+                    card,
+                    h.id,
+                    time
+                ],
+            )?;
+        }
+        Payload::Alert(a) => {
+            conn.execute(
+                "INSERT OR IGNORE INTO alerts (event_id, listing_id, score, data, time) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![h.id, a.listing_id, a.score, h.data.to_string(), time],
+            )?;
+        }
+        Payload::Log(r) => {
+            conn.execute(
+                "INSERT OR IGNORE INTO logs (event_id, time, service, level, target, message, fields)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    h.id,
+                    r.time.to_rfc3339(),
+                    r.service,
+                    r.level,
+                    r.target,
+                    r.message,
+                    serde_json::to_string(&r.fields).unwrap_or_default()
+                ],
+            )?;
+        }
+        Payload::Other => {}
+    }
+    Ok(Stored::New)
+}
+
+/// Merges `l` into the stored listing field by field ([`Listing::merged`]).
+fn upsert_listing(conn: &Connection, l: &Listing, event_id: &str, now: &str) -> Result<(), StoreError> {
+    let existing: Option<String> = conn
+        .query_row("SELECT data FROM listings WHERE listing_id = ?1", [&l.listing_id], |r| r.get(0))
+        .optional()?;
+    let merged = match existing.and_then(|s| serde_json::from_str::<Listing>(&s).ok()) {
+        Some(old) => old.merged(l),
+        None => l.clone(),
+    };
+    let data = serde_json::to_string(&merged).unwrap_or_default();
+    conn.execute(
+        "INSERT INTO listings (listing_id, data, title, state, category, asking_price, cash_flow, content_hash, event_id, first_seen, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)
+         ON CONFLICT(listing_id) DO UPDATE SET data=excluded.data, title=excluded.title, state=excluded.state,
+           category=excluded.category, asking_price=excluded.asking_price, cash_flow=excluded.cash_flow,
+           content_hash=excluded.content_hash, event_id=excluded.event_id, updated_at=excluded.updated_at",
+        params![
+            merged.listing_id,
+            data,
+            merged.title,
+            merged.state,
+            merged.category,
+            merged.asking_price,
+            merged.cash_flow,
+            merged.content_hash,
+            event_id,
+            now
+        ],
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gsa_schemas::{Envelope, ListingSource};
+
+    fn incoming<T: serde::Serialize>(subject: &str, env: &Envelope<T>) -> Incoming {
+        let v = serde_json::to_vec(env).unwrap();
+        Incoming { subject: subject.into(), head: serde_json::from_slice(&v).unwrap() }
+    }
+
+    #[test]
+    fn events_are_stored_once_and_listings_merge() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("gsa.db")).unwrap();
+        let detail = Listing {
+            listing_id: "2365036".into(),
+            asking_price: Some(1_370_000),
+            cash_flow: Some(685_000),
+            source: ListingSource::DetailPage,
+            ..Default::default()
+        }
+        .with_content_hash();
+        let e1 = Envelope::new("scraper", event_type::LISTING_SCRAPED, detail.event_id(), Some(detail.listing_id.clone()), detail.clone());
+        let card = Listing { listing_id: "2365036".into(), ebitda: Some(1), asking_price: Some(5), source: ListingSource::SearchCard, ..Default::default() }.with_content_hash();
+        let e2 = Envelope::new("scraper", event_type::LISTING_SCRAPED, card.event_id(), Some("2365036".into()), card);
+        let batch = vec![incoming("gsa.listing.scraped", &e1), incoming("gsa.listing.scraped", &e1), incoming("gsa.listing.scraped", &e2)];
+        let r = store.store_batch(&batch);
+        assert!(matches!(r[0], Ok(Stored::New)));
+        assert!(matches!(r[1], Ok(Stored::Duplicate)));
+        assert!(matches!(r[2], Ok(Stored::New)));
+        let (n_events, price, ebitda): (i64, i64, i64) = store
+            .conn()
+            .query_row(
+                "SELECT (SELECT COUNT(*) FROM events), asking_price, json_extract(data,'$.ebitda') FROM listings",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
+        assert_eq!((n_events, price, ebitda), (2, 1_370_000, 1));
+    }
+
+    #[test]
+    fn bad_payload_and_unknown_type_are_rejected_without_failing_the_batch() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("gsa.db")).unwrap();
+        let bad = Envelope::new("x", event_type::LISTING_SCORED, "bad".into(), None, serde_json::json!({"nope": 1}));
+        let unknown = Envelope::new("x", "gsa.mystery.v9", "m".into(), None, 1);
+        let log = Envelope::new(
+            "x",
+            event_type::LOG_RECORD,
+            "log1".into(),
+            None,
+            LogRecord { time: Utc::now(), service: "analyzer".into(), level: "INFO".into(), target: "t".into(), message: "hello".into(), fields: Default::default() },
+        );
+        let r = store.store_batch(&[incoming("gsa.listing.scored", &bad), incoming("gsa.x", &unknown), incoming("gsa.log.analyzer", &log)]);
+        assert!(matches!(r[0], Err(StoreError::BadPayload { .. })));
+        assert!(matches!(r[1], Err(StoreError::UnknownType(_))));
+        assert!(matches!(r[2], Ok(Stored::New)));
+        let n: i64 = store.conn().query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0)).unwrap();
+        assert_eq!(n, 1, "only the valid log record is stored");
+        let msg: String = store.conn().query_row("SELECT message FROM logs", [], |r| r.get(0)).unwrap();
+        assert_eq!(msg, "hello");
+    }
+}

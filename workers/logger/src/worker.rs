@@ -1,0 +1,78 @@
+//! The logging worker: one durable consumer per stream (`logger-<STREAM>`), batches of up to
+//! [`BATCH`] messages stored in one transaction, acked only after the commit.
+
+use std::sync::{Arc, Mutex};
+
+use async_nats::jetstream;
+use gsa_common::nats::{self, ConsumerSpec, HandleError};
+use gsa_common::{Config, Shutdown};
+use gsa_schemas::subjects;
+
+use crate::store::{Incoming, Store, StoreError};
+
+/// Most events stored in one transaction.
+pub const BATCH: usize = 500;
+
+/// Runs the logging worker until `shutdown`: stores every event of every gsa stream.
+pub async fn run(cfg: &Config, js: jetstream::Context, shutdown: Shutdown) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&cfg.data_dir)?;
+    let store = Arc::new(Mutex::new(Store::open(&cfg.db_path())?));
+    tracing::info!(db = %cfg.db_path().display(), "logging worker started");
+    let mut tasks = Vec::new();
+    for (stream, _) in subjects::STREAMS {
+        let spec = ConsumerSpec {
+            stream: stream.to_string(),
+            durable: format!("{}-{}", subjects::CONSUMER_LOGGER_PREFIX, stream),
+            filter_subject: None,
+            batch: BATCH,
+        };
+        let store = store.clone();
+        let js2 = js.clone();
+        let sd = shutdown.clone();
+        tasks.push(tokio::spawn(async move {
+            nats::run_consumer(js2, spec, sd, move |batch| {
+                let store = store.clone();
+                async move { handle(store, batch).await }
+            })
+            .await
+        }));
+    }
+    for t in tasks {
+        t.await??;
+    }
+    tracing::info!("logging worker stopped");
+    Ok(())
+}
+
+async fn handle(
+    store: Arc<Mutex<Store>>,
+    batch: Vec<jetstream::Message>,
+) -> (Vec<jetstream::Message>, Vec<Result<(), HandleError>>) {
+    let mut parsed: Vec<Result<Incoming, HandleError>> = batch
+        .iter()
+        .map(|m| {
+            nats::parse_head(&m.payload).map(|head| Incoming { subject: m.subject.to_string(), head })
+        })
+        .collect();
+    let good: Vec<Incoming> = parsed.iter().filter_map(|p| p.as_ref().ok().cloned()).collect();
+    let stored = tokio::task::spawn_blocking(move || {
+        let mut s = store.lock().unwrap_or_else(|p| p.into_inner());
+        s.store_batch(&good)
+    })
+    .await
+    .unwrap_or_default();
+    let mut stored = stored.into_iter();
+    let results = parsed
+        .iter_mut()
+        .map(|p| match p {
+            Err(e) => Err(HandleError::Permanent(e.to_string())),
+            Ok(_) => match stored.next() {
+                Some(Ok(_)) => Ok(()),
+                Some(Err(StoreError::Sqlite(e))) => Err(HandleError::Transient(e.to_string())),
+                Some(Err(e)) => Err(HandleError::Permanent(e.to_string())),
+                None => Err(HandleError::Transient("store task failed".into())),
+            },
+        })
+        .collect();
+    (batch, results)
+}
