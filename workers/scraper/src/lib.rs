@@ -1,7 +1,322 @@
 //! # gsa-scraper: where real input enters
 //!
-//! Pure parsing (no I/O) turns BizBuySell pages, API JSON, CSV exports and pasted text into
-//! [`gsa_schemas::Listing`]s; [`publish`] sends them to `gsa.listing.scraped` (and what could not
-//! be read to `gsa.listing.rejected`).
+//! Pure parsing (no I/O besides [`parse_file`]'s read) turns BizBuySell pages, API JSON, CSV
+//! exports and pasted text into [`gsa_schemas::Listing`]s; [`publish`] sends them to
+//! `gsa.listing.scraped` (and what could not be read to `gsa.listing.rejected`).
+//!
+//! Entry points: [`parse_bytes`] (sniffs the format from name + content) and [`parse_file`].
+//! Every listing has `source`, `fetched_at` and `content_hash` set; money is whole USD with
+//! `None` for "not disclosed"; broker names/phones/e-mails are never read, and phone numbers and
+//! e-mail addresses in free text are replaced with `[removed]` ([`privacy`]). No input panics:
+//! input-derived data is never indexed or unwrapped.
+//!
+//! Modules: [`sniff`] (format), [`block`] (bot walls), [`detail`] (detail pages), [`search`]
+//! (search pages), [`api`] (API/apify records), [`jsonld`] (JSON-LD Product), [`csv_export`]
+//! (CSV exports), [`text`] (pasted text), [`money`], [`location`], [`fields`], [`privacy`].
 
+pub mod api;
+pub mod block;
+pub mod csv_export;
+pub mod detail;
+pub mod dom;
+pub mod error;
+pub mod fields;
+pub mod jsonld;
+pub mod jsonutil;
+pub mod location;
+pub mod money;
+pub mod privacy;
 pub mod publish;
+pub mod search;
+pub mod sniff;
+pub mod text;
+
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use gsa_schemas::{Listing, ListingSource, Rejection, RejectionKind};
+use serde_json::Value;
+
+use crate::api::RecordOutcome;
+use crate::error::ParseError;
+use crate::sniff::Format;
+
+/// What one input gave: zero or more listings and zero or more rejections. An input always
+/// gives at least one of the two.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ParseOutcome {
+    /// Listings read, in input order.
+    pub listings: Vec<Listing>,
+    /// Inputs or records that did not become listings, with the reason.
+    pub rejections: Vec<Rejection>,
+}
+
+impl ParseOutcome {
+    fn one(r: Result<Listing, Rejection>) -> Self {
+        match r {
+            Ok(l) => Self {
+                listings: vec![l],
+                rejections: vec![],
+            },
+            Err(e) => Self::rejected(e),
+        }
+    }
+
+    fn rejected(r: Rejection) -> Self {
+        Self {
+            listings: vec![],
+            rejections: vec![r],
+        }
+    }
+}
+
+fn rejection(input: &str, kind: RejectionKind, reason: String) -> Rejection {
+    Rejection {
+        input: input.into(),
+        record: None,
+        listing_id: None,
+        kind,
+        reason,
+    }
+}
+
+/// Sniffs the format (detail page HTML, search page HTML, BizBuySell API JSON — an array, or
+/// `{value:{bfsSearchResult:{value:[..]}}}`, or a single apify-style record with a `details`
+/// map —, JSON-LD Product JSON, a `Listing` JSON of our own schema (e.g. what `gsa parse`
+/// printed; one object or an array), JSON Lines of those, a CSV export, or pasted text) from
+/// `input_name` + content, and parses it. `input_name` is used as `Rejection::input`.
+///
+/// Block pages (HTTP-less here: "Access Denied", Akamai/Cloudflare challenge, captcha) give a
+/// `blocked` rejection; HTML that is neither a detail nor a search page gives `unrecognised`;
+/// empty input gives `unrecognised`.
+pub fn parse_bytes(input_name: &str, bytes: &[u8], fetched_at: DateTime<Utc>) -> ParseOutcome {
+    let text = String::from_utf8_lossy(bytes);
+    let text = text.trim_start_matches('\u{feff}');
+    if text.trim().is_empty() {
+        return ParseOutcome::rejected(rejection(
+            input_name,
+            RejectionKind::Unrecognised,
+            "empty input (nothing but whitespace)".into(),
+        ));
+    }
+    match sniff::sniff(input_name, text) {
+        Format::Html => parse_html(input_name, text, fetched_at),
+        Format::Json => match jsonutil::parse_lenient(text) {
+            Some(v) => parse_json(input_name, &v, fetched_at),
+            None => {
+                let err = serde_json::from_str::<Value>(text)
+                    .err()
+                    .map(|e| e.to_string())
+                    .unwrap_or_default();
+                ParseOutcome::rejected(rejection(
+                    input_name,
+                    RejectionKind::Malformed,
+                    ParseError::InvalidJson(err).to_string(),
+                ))
+            }
+        },
+        Format::JsonLines => parse_json_lines(input_name, text, fetched_at),
+        Format::Csv => csv_export::parse_csv(input_name, text, fetched_at),
+        Format::Text => ParseOutcome::one(text::parse_text(input_name, text, fetched_at)),
+    }
+}
+
+/// Reads a file and parses it with [`parse_bytes`]; `fetched_at` is the file's modification
+/// time, or now when the platform cannot tell.
+pub fn parse_file(path: &Path) -> std::io::Result<ParseOutcome> {
+    let bytes = std::fs::read(path)?;
+    let fetched_at = std::fs::metadata(path)
+        .and_then(|m| m.modified())
+        .map(DateTime::<Utc>::from)
+        .unwrap_or_else(|_| Utc::now());
+    Ok(parse_bytes(&path.display().to_string(), &bytes, fetched_at))
+}
+
+fn parse_html(input: &str, html: &str, fetched_at: DateTime<Utc>) -> ParseOutcome {
+    if let Some(reason) = block::detect_block(None, html) {
+        return ParseOutcome::rejected(rejection(input, RejectionKind::Blocked, reason));
+    }
+    let lower = html.to_lowercase();
+    if search::looks_like_search(&lower) && !lower.contains("bfstitle") {
+        let out = search::parse_search(input, html, fetched_at);
+        if !out.listings.is_empty() || !out.rejections.is_empty() {
+            return ParseOutcome {
+                listings: out.listings,
+                rejections: out.rejections,
+            };
+        }
+        return ParseOutcome::rejected(rejection(
+            input,
+            RejectionKind::Unrecognised,
+            "search page with no listing records or cards".into(),
+        ));
+    }
+    if detail::looks_like_detail(&lower) {
+        return ParseOutcome::one(detail::parse_detail(input, html, fetched_at));
+    }
+    let title = dom_title(html)
+        .map(|t| format!(" (title: {t:?})"))
+        .unwrap_or_default();
+    ParseOutcome::rejected(rejection(
+        input,
+        RejectionKind::Unrecognised,
+        ParseError::UnknownHtml(title).to_string(),
+    ))
+}
+
+fn dom_title(html: &str) -> Option<String> {
+    let doc = scraper::Html::parse_document(html);
+    let t = dom::first(doc.root_element(), "title").map(dom::text_inline)?;
+    let t: String = t.chars().take(80).collect();
+    (!t.is_empty()).then_some(t)
+}
+
+/// True when a JSON object is a `Listing` of our own schema.
+fn looks_like_listing(v: &Value) -> bool {
+    v.get("listing_id").is_some()
+        && (v.get("content_hash").is_some()
+            || v.get("source").is_some()
+            || v.get("asking_price").is_some())
+}
+
+fn parse_listing_json(
+    input: &str,
+    record: Option<String>,
+    v: &Value,
+    fetched_at: DateTime<Utc>,
+) -> Result<Listing, Rejection> {
+    let mut v = v.clone();
+    if let Some(obj) = v.as_object_mut() {
+        // A hand-edited listing may leave these out; fill what the schema requires.
+        obj.entry("fetched_at")
+            .or_insert_with(|| Value::String(fetched_at.to_rfc3339()));
+        obj.entry("content_hash")
+            .or_insert_with(|| Value::String(String::new()));
+        obj.entry("source")
+            .or_insert_with(|| Value::String("detail_page".into()));
+    }
+    match serde_json::from_value::<Listing>(v) {
+        Ok(l) if !l.listing_id.trim().is_empty() => Ok(fields::finish(l)),
+        Ok(_) => Err(Rejection {
+            input: input.into(),
+            record,
+            listing_id: None,
+            kind: RejectionKind::Malformed,
+            reason: "Listing JSON with an empty listing_id".into(),
+        }),
+        Err(e) => Err(Rejection {
+            input: input.into(),
+            record,
+            listing_id: None,
+            kind: RejectionKind::Malformed,
+            reason: ParseError::BadListing(e.to_string()).to_string(),
+        }),
+    }
+}
+
+fn parse_json(input: &str, v: &Value, fetched_at: DateTime<Utc>) -> ParseOutcome {
+    // Our own Listing JSON (one or an array).
+    if looks_like_listing(v) {
+        return ParseOutcome::one(parse_listing_json(input, None, v, fetched_at));
+    }
+    if let Value::Array(items) = v {
+        if !items.is_empty() && items.iter().all(looks_like_listing) {
+            let mut out = ParseOutcome::default();
+            for (i, item) in items.iter().enumerate() {
+                match parse_listing_json(input, Some(format!("record {i}")), item, fetched_at) {
+                    Ok(l) => out.listings.push(l),
+                    Err(r) => out.rejections.push(r),
+                }
+            }
+            return out;
+        }
+    }
+    // JSON-LD Product.
+    let mut nodes = Vec::new();
+    jsonld::flatten(v.clone(), &mut nodes);
+    if nodes.iter().any(|n| jsonld::is_type(n, "Product")) && v.get("listNumber").is_none() {
+        return ParseOutcome::one(jsonld::parse_product_value(input, v, fetched_at));
+    }
+    // API response / records / apify record.
+    if let Some(recs) = api::records(v) {
+        let mut out = ParseOutcome::default();
+        let mut seen = std::collections::HashSet::new();
+        for (i, r) in recs.iter().enumerate() {
+            match api::record_to_listing(
+                input,
+                &format!("record {i}"),
+                r,
+                ListingSource::ApiRecord,
+                fetched_at,
+            ) {
+                RecordOutcome::Listing(l) => {
+                    if seen.insert(l.listing_id.clone()) {
+                        out.listings.push(*l);
+                    }
+                }
+                RecordOutcome::Skipped => {}
+                RecordOutcome::Rejected(r) => out.rejections.push(r),
+            }
+        }
+        if out.listings.is_empty() && out.rejections.is_empty() {
+            out.rejections.push(rejection(
+                input,
+                RejectionKind::Unrecognised,
+                "API response with no listing records (only inline ads or empty)".into(),
+            ));
+        }
+        return out;
+    }
+    let shape = match v {
+        Value::Object(m) => format!(
+            "object with keys {:?}",
+            m.keys().take(8).collect::<Vec<_>>()
+        ),
+        Value::Array(a) => format!("array of {} items", a.len()),
+        other => format!("{other}").chars().take(60).collect(),
+    };
+    ParseOutcome::rejected(rejection(
+        input,
+        RejectionKind::Unrecognised,
+        ParseError::UnknownJson(shape).to_string(),
+    ))
+}
+
+fn parse_json_lines(input: &str, text: &str, fetched_at: DateTime<Utc>) -> ParseOutcome {
+    let mut out = ParseOutcome::default();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let record = format!("line {}", i + 1);
+        match jsonutil::parse_lenient(line) {
+            Some(v) => {
+                let mut o = parse_json(input, &v, fetched_at);
+                for r in &mut o.rejections {
+                    r.record = Some(match &r.record {
+                        Some(inner) => format!("{record} {inner}"),
+                        None => record.clone(),
+                    });
+                }
+                out.listings.append(&mut o.listings);
+                out.rejections.append(&mut o.rejections);
+            }
+            None => out.rejections.push(Rejection {
+                input: input.into(),
+                record: Some(record),
+                listing_id: None,
+                kind: RejectionKind::Malformed,
+                reason: "line is not valid JSON".into(),
+            }),
+        }
+    }
+    if out.listings.is_empty() && out.rejections.is_empty() {
+        out.rejections.push(rejection(
+            input,
+            RejectionKind::Unrecognised,
+            "JSON Lines input without records".into(),
+        ));
+    }
+    out
+}

@@ -63,10 +63,18 @@ pub fn key_changes(old: &Listing, new: &Listing) -> Vec<FieldChange> {
     let mut out = Vec::new();
     let mut cmp = |field: &str, o: serde_json::Value, n: serde_json::Value| {
         if o != n {
-            out.push(FieldChange { field: field.to_string(), old: o, new: n });
+            out.push(FieldChange {
+                field: field.to_string(),
+                old: o,
+                new: n,
+            });
         }
     };
-    cmp("asking_price", old.asking_price.into(), new.asking_price.into());
+    cmp(
+        "asking_price",
+        old.asking_price.into(),
+        new.asking_price.into(),
+    );
     cmp("cash_flow", old.cash_flow.into(), new.cash_flow.into());
     cmp(
         "status",
@@ -97,7 +105,10 @@ impl Publisher {
         listings: &[Listing],
         rejections: &[Rejection],
     ) -> anyhow::Result<PublishSummary> {
-        let mut s = PublishSummary { read: listings.len(), ..Default::default() };
+        let mut s = PublishSummary {
+            read: listings.len(),
+            ..Default::default()
+        };
         for l in listings {
             match self.publish_listing(l).await? {
                 Outcome::Scraped => s.published += 1,
@@ -123,6 +134,32 @@ impl Publisher {
         Ok(s)
     }
 
+    /// Republishes the current merged listing of each id from the seen-bucket on
+    /// `gsa.listing.scraped` (same deterministic event id, so consumers that have it drop it).
+    /// For a data directory that is new to a NATS server which has already seen the listings.
+    /// Returns how many were republished.
+    pub async fn republish(&self, ids: &[String]) -> anyhow::Result<usize> {
+        let mut n = 0;
+        for id in ids {
+            let Some(value) = self.seen.get(nats::kv_key(id)).await? else {
+                continue;
+            };
+            let Ok(listing) = serde_json::from_slice::<Listing>(&value) else {
+                continue;
+            };
+            let env = Envelope::new(
+                SERVICE,
+                event_type::LISTING_SCRAPED,
+                listing.event_id(),
+                Some(listing.listing_id.clone()),
+                listing,
+            );
+            nats::publish_event(&self.js, subjects::LISTING_SCRAPED, &env).await?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
     async fn publish_listing(&self, listing: &Listing) -> anyhow::Result<Outcome> {
         let key = nats::kv_key(&listing.listing_id);
         // Compare-and-set on the KV revision so concurrent scrapers do not lose each other's
@@ -144,7 +181,10 @@ impl Publisher {
                     if changes.is_empty() {
                         (merged, Outcome::Scraped)
                     } else {
-                        let upd = ListingUpdated { listing: merged.clone(), changes };
+                        let upd = ListingUpdated {
+                            listing: merged.clone(),
+                            changes,
+                        };
                         let id = Envelope::<()>::deterministic_id(&[
                             "updated",
                             &merged.listing_id,
@@ -174,15 +214,31 @@ impl Publisher {
             }
             let value = serde_json::to_vec(&merged)?;
             let cas = match &entry {
-                Some(e) => self.seen.update(&key, value.into(), e.revision).await.map(|_| ()).map_err(|e| e.to_string()),
-                None => self.seen.create(&key, value.into()).await.map(|_| ()).map_err(|e| e.to_string()),
+                Some(e) => self
+                    .seen
+                    .update(&key, value.into(), e.revision)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| e.to_string()),
+                None => self
+                    .seen
+                    .create(&key, value.into())
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| e.to_string()),
             };
             match cas {
                 Ok(()) => return Ok(outcome),
-                Err(e) => tracing::debug!(listing_id = %listing.listing_id, error = %e, "seen-bucket conflict; retrying"),
+                Err(e) => {
+                    tracing::debug!(listing_id = %listing.listing_id, error = %e, "seen-bucket conflict; retrying")
+                }
             }
         }
-        anyhow::bail!("listing {}: could not record it in {} after 5 tries", listing.listing_id, subjects::KV_SEEN)
+        anyhow::bail!(
+            "listing {}: could not record it in {} after 5 tries",
+            listing.listing_id,
+            subjects::KV_SEEN
+        )
     }
 }
 
@@ -199,7 +255,12 @@ mod tests {
 
     #[test]
     fn price_cut_is_a_key_change_and_title_is_not() {
-        let old = Listing { listing_id: "1".into(), asking_price: Some(500_000), title: Some("A".into()), ..Default::default() };
+        let old = Listing {
+            listing_id: "1".into(),
+            asking_price: Some(500_000),
+            title: Some("A".into()),
+            ..Default::default()
+        };
         let mut new = old.clone();
         new.title = Some("B".into());
         assert!(key_changes(&old, &new).is_empty());

@@ -1,0 +1,159 @@
+//! Field-level helpers shared by every format: status from the title, years, counts,
+//! "Included in asking price" flags, listing ids from URLs, and the final touch on a listing.
+
+use gsa_schemas::{Listing, ListingStatus, RealEstateOwnership};
+use once_cell::sync::Lazy;
+use regex::Regex;
+
+use crate::privacy::redact;
+
+/// Base of every BizBuySell URL we build.
+pub const BASE_URL: &str = "https://www.bizbuysell.com";
+
+/// Sale status from a title: "UNDER CONTRACT"/"pending" -> under contract, "Under LOI" ->
+/// under LOI, else active (source: `ListingStatus` docs; sezid title "(Under LOI-Can Accept
+/// Backup Offers)", fuel-listings fl-002 "... UNDER CONTRACT").
+pub fn status_from_title(title: &str) -> ListingStatus {
+    let t = title.to_lowercase();
+    if t.contains("under loi") || t.contains("under l.o.i") {
+        ListingStatus::UnderLoi
+    } else if t.contains("under contract") || t.contains("pending") {
+        ListingStatus::UnderContract
+    } else {
+        ListingStatus::Active
+    }
+}
+
+/// A plausible year ("Established: 1969"): the first 4-digit number in 1700..=2100.
+pub fn parse_year(s: &str) -> Option<i32> {
+    static YEAR: Lazy<Option<Regex>> =
+        Lazy::new(|| Regex::new(r"\b(1[7-9]\d\d|20\d\d|2100)\b").ok());
+    let re = YEAR.as_ref()?;
+    let t = s.trim();
+    if t.is_empty() || t.eq_ignore_ascii_case("n/a") {
+        return None;
+    }
+    re.captures(t)?.get(1)?.as_str().parse().ok()
+}
+
+/// A whole count when the text is only a number (`"14"`, `"1,200"`); free text such as
+/// `"Carwash managed by owner"` or `"2 FT, 3 PT"` gives `None`.
+pub fn parse_count(s: &str) -> Option<u32> {
+    let t = s.trim();
+    if t.is_empty() || !t.chars().all(|c| c.is_ascii_digit() || c == ',') {
+        return None;
+    }
+    t.replace(',', "").parse().ok()
+}
+
+/// Square feet: `"435"`, `"160,000"`, `"2,400 sq ft"`, `"1,200 SF"`.
+pub fn parse_sqft(s: &str) -> Option<i64> {
+    let t = s.trim().to_lowercase();
+    let t = t
+        .trim_end_matches("square feet")
+        .trim_end_matches("sq. ft.")
+        .trim_end_matches("sq ft")
+        .trim_end_matches("sqft")
+        .trim_end_matches("sf")
+        .trim();
+    if t.is_empty()
+        || !t
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == ',' || c == '.')
+    {
+        return None;
+    }
+    crate::money::parse_money(t).filter(|v| *v > 0)
+}
+
+/// `Some(true)` for "Included in asking price", `Some(false)` for "Not included ...".
+pub fn included_flag(s: &str) -> Option<bool> {
+    let t = s.to_lowercase();
+    if t.contains("not included") || t.contains("excluded") || t.contains("not in asking") {
+        Some(false)
+    } else if t.contains("included in asking price") || t.contains("included in the asking price") {
+        Some(true)
+    } else {
+        None
+    }
+}
+
+/// "Owned"/"Leased" from a real-estate line.
+pub fn ownership(s: &str) -> Option<RealEstateOwnership> {
+    let t = s.trim().to_lowercase();
+    if t.starts_with("owned") || t == "own" {
+        Some(RealEstateOwnership::Owned)
+    } else if t.starts_with("leased") || t == "lease" {
+        Some(RealEstateOwnership::Leased)
+    } else {
+        None
+    }
+}
+
+/// The ad number at the end of a BizBuySell listing URL
+/// (`.../business-opportunity/<slug>/2445151/`, `?d=undefined` tails allowed).
+pub fn id_from_url(url: &str) -> Option<String> {
+    let path = url.split(['?', '#']).next().unwrap_or("");
+    let last = path.trim_end_matches('/').rsplit('/').next()?;
+    (!last.is_empty() && last.len() <= 12 && last.chars().all(|c| c.is_ascii_digit()))
+        .then(|| last.to_string())
+}
+
+/// Absolute listing URL from an API `urlStub` (absolute or site-relative); ensures the
+/// trailing slash BizBuySell uses.
+pub fn absolute_url(stub: &str) -> Option<String> {
+    let s = stub.trim();
+    if s.is_empty() || s.chars().any(char::is_whitespace) {
+        return None;
+    }
+    let mut u = if s.starts_with("http://") || s.starts_with("https://") {
+        s.to_string()
+    } else if s.starts_with('/') {
+        format!("{BASE_URL}{s}")
+    } else {
+        format!("{BASE_URL}/{s}")
+    };
+    if !u.contains('?') && !u.ends_with('/') {
+        u.push('/');
+    }
+    Some(u)
+}
+
+/// Seller financing stated in text ("Seller financing available", "owner financing").
+pub fn mentions_seller_financing(s: &str) -> bool {
+    let t = s.to_lowercase();
+    let negated = t.contains("no seller financ")
+        || t.contains("no owner financ")
+        || t.contains("seller financing not");
+    !negated
+        && (t.contains("seller financ")
+            || t.contains("owner financ")
+            || t.contains("owner will finance")
+            || t.contains("seller will finance"))
+}
+
+/// Trims text and returns `None` when empty.
+pub fn non_empty(s: &str) -> Option<String> {
+    let t = s.trim();
+    (!t.is_empty()).then(|| t.to_string())
+}
+
+/// Final touch on every listing: free text redacted (phones/e-mails), status from the title
+/// when not already set, and `content_hash` computed.
+pub fn finish(mut l: Listing) -> Listing {
+    for f in [
+        &mut l.title,
+        &mut l.description,
+        &mut l.reason_for_selling,
+        &mut l.financing,
+        &mut l.lease_expiration,
+    ] {
+        if let Some(t) = f.take() {
+            *f = non_empty(&redact(&t));
+        }
+    }
+    if l.status.is_none() {
+        l.status = l.title.as_deref().map(status_from_title);
+    }
+    l.with_content_hash()
+}

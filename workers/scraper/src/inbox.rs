@@ -1,0 +1,113 @@
+//! The watched inbox: the practical way in, since BizBuySell blocks most automated clients.
+//!
+//! A person saves a page (or a data set export, or a `.txt` of pasted listing text) into
+//! `GSA_INBOX` (default `$GSA_DATA_DIR/inbox`). The scraper worker polls the folder every
+//! [`POLL`], parses each new file, publishes its listings (unchanged ones are not republished,
+//! see [`crate::publish`]), and moves the file to `processed/`, or to `failed/` with a
+//! `<name>.reason.txt` beside it. Polling (rather than inotify) works the same on every file
+//! system, including network and container mounts, at the cost of up to [`POLL`] of latency.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use async_nats::jetstream;
+use gsa_common::{Config, Shutdown};
+
+use crate::publish::{PublishSummary, Publisher};
+
+/// How often the inbox is scanned.
+pub const POLL: Duration = Duration::from_secs(1);
+
+/// A file modified more recently than this is left for the next scan (it may still be written).
+pub const SETTLE: Duration = Duration::from_millis(500);
+
+/// File extensions the inbox ingests.
+pub const EXTENSIONS: &[&str] = &["html", "htm", "json", "csv", "txt"];
+
+/// Runs the inbox watcher until `shutdown`.
+pub async fn run(cfg: &Config, js: jetstream::Context, mut shutdown: Shutdown) -> anyhow::Result<()> {
+    let inbox = cfg.inbox.clone();
+    for sub in ["", "processed", "failed"] {
+        std::fs::create_dir_all(inbox.join(sub))?;
+    }
+    let publisher = Publisher::new(js).await?;
+    tracing::info!(inbox = %inbox.display(), "scraper watching inbox");
+    loop {
+        for path in ready_files(&inbox) {
+            match ingest(&publisher, &path).await {
+                Ok(s) => tracing::info!(file = %path.display(), summary = %s, "ingested"),
+                Err(e) => tracing::warn!(file = %path.display(), error = %format!("{e:#}"), "ingest failed"),
+            }
+        }
+        tokio::select! {
+            _ = shutdown.recv() => break,
+            _ = tokio::time::sleep(POLL) => {}
+        }
+    }
+    tracing::info!("scraper stopped");
+    Ok(())
+}
+
+/// Files in the inbox root with a known extension that have settled, oldest first.
+pub fn ready_files(inbox: &Path) -> Vec<PathBuf> {
+    let Ok(rd) = std::fs::read_dir(inbox) else { return Vec::new() };
+    let now = SystemTime::now();
+    let mut files: Vec<(SystemTime, PathBuf)> = rd
+        .flatten()
+        .filter_map(|e| {
+            let p = e.path();
+            let meta = e.metadata().ok()?;
+            let ext = p.extension()?.to_str()?.to_ascii_lowercase();
+            if !meta.is_file() || !EXTENSIONS.contains(&ext.as_str()) {
+                return None;
+            }
+            let m = meta.modified().ok()?;
+            (now.duration_since(m).unwrap_or_default() >= SETTLE).then_some((m, p))
+        })
+        .collect();
+    files.sort();
+    files.into_iter().map(|(_, p)| p).collect()
+}
+
+/// Parses and publishes one file, then moves it to `processed/` (something was read) or
+/// `failed/` (unreadable, or nothing but rejections) with the reason beside it.
+pub async fn ingest(publisher: &Publisher, path: &Path) -> anyhow::Result<PublishSummary> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let outcome = match crate::parse_file(path) {
+        Ok(o) => o,
+        Err(e) => {
+            move_to(path, &dir.join("failed"), Some(&format!("cannot read the file: {e}")))?;
+            return Err(e.into());
+        }
+    };
+    let summary = publisher.publish(&outcome.listings, &outcome.rejections).await?;
+    if outcome.listings.is_empty() {
+        let reasons: Vec<String> = outcome
+            .rejections
+            .iter()
+            .map(|r| format!("{:?}: {}", r.kind, r.reason))
+            .collect();
+        let reason = if reasons.is_empty() { "no listing found".to_string() } else { reasons.join("\n") };
+        move_to(path, &dir.join("failed"), Some(&reason))?;
+    } else {
+        move_to(path, &dir.join("processed"), None)?;
+    }
+    Ok(summary)
+}
+
+fn move_to(path: &Path, dir: &Path, reason: Option<&str>) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let mut target = dir.join(&name);
+    if target.exists() {
+        let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3f");
+        target = dir.join(format!("{stamp}-{name}"));
+    }
+    std::fs::rename(path, &target)?;
+    if let Some(reason) = reason {
+        let mut r = target.clone().into_os_string();
+        r.push(".reason.txt");
+        std::fs::write(PathBuf::from(r), format!("{reason}\n"))?;
+    }
+    Ok(())
+}

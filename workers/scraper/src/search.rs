@@ -1,0 +1,160 @@
+//! BizBuySell search pages (Angular, 2025-2026).
+//!
+//! First choice: `<script id="BBS-state" type="application/json">` (Angular TransferState).
+//! Its keys are API call signatures; the value under the `...BbsBfsSearchResults...` key holds
+//! `value.bfsSearchResult.value[]` API records, read by [`crate::api`]. Inline ads are skipped.
+//!
+//! Fallback when the state JSON is missing or unreadable: the card DOM
+//! `app-listing-diamond > a.diamond[href][id][title]` with `span.title`, `p.location`,
+//! `p.description`, `.finance p.asking-price` (`.not-disclosed` when hidden) and `p.cash-flow`
+//! — whose text is "Cash Flow: $x" OR "EBITDA: $x" (the card shows EBITDA when cash flow is
+//! null), so the label decides the field.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+use gsa_schemas::{Listing, ListingSource, Rejection};
+use scraper::Html;
+use serde_json::Value;
+
+use crate::api::{record_to_listing, RecordOutcome};
+use crate::dom::{all, first, text_inline};
+use crate::fields::{absolute_url, finish, id_from_url, non_empty};
+use crate::jsonutil::{at, parse_lenient};
+use crate::location::parse_location;
+use crate::money::parse_money;
+
+/// True when the HTML looks like a search page.
+pub fn looks_like_search(html_lower: &str) -> bool {
+    html_lower.contains("id=\"bbs-state\"")
+        || html_lower.contains("app-listing-diamond")
+        || html_lower.contains("searchresultspage")
+}
+
+/// Search-page parse result.
+#[derive(Debug, Default)]
+pub struct SearchOutcome {
+    /// Listings, in page order.
+    pub listings: Vec<Listing>,
+    /// Records that could not be read.
+    pub rejections: Vec<Rejection>,
+    /// Whether the BBS-state JSON was used (false: card DOM fallback).
+    pub from_state: bool,
+}
+
+/// Parses a search page.
+pub fn parse_search(input: &str, html: &str, fetched_at: DateTime<Utc>) -> SearchOutcome {
+    let doc = Html::parse_document(html);
+    let root = doc.root_element();
+    if let Some(script) = first(root, "script#BBS-state") {
+        let raw: String = script.text().collect();
+        if let Some(state) = parse_lenient(&raw) {
+            if let Some(out) = from_state(input, &state, fetched_at) {
+                return out;
+            }
+        }
+    }
+    from_cards(&doc, fetched_at)
+}
+
+/// Records from the state JSON: every value holding `value.bfsSearchResult.value[]`.
+fn from_state(input: &str, state: &Value, fetched_at: DateTime<Utc>) -> Option<SearchOutcome> {
+    let obj = state.as_object()?;
+    let mut out = SearchOutcome {
+        from_state: true,
+        ..Default::default()
+    };
+    let mut found = false;
+    let mut seen = HashSet::new();
+    for entry in obj.values() {
+        let Some(Value::Array(recs)) = at(entry, &["value", "bfsSearchResult", "value"]) else {
+            continue;
+        };
+        found = true;
+        for (i, r) in recs.iter().enumerate() {
+            match record_to_listing(
+                input,
+                &format!("record {i}"),
+                r,
+                ListingSource::SearchCard,
+                fetched_at,
+            ) {
+                RecordOutcome::Listing(l) => {
+                    if seen.insert(l.listing_id.clone()) {
+                        out.listings.push(*l);
+                    }
+                }
+                RecordOutcome::Skipped => {}
+                RecordOutcome::Rejected(rej) => out.rejections.push(rej),
+            }
+        }
+    }
+    found.then_some(out)
+}
+
+fn from_cards(doc: &Html, fetched_at: DateTime<Utc>) -> SearchOutcome {
+    let mut out = SearchOutcome::default();
+    let mut seen = HashSet::new();
+    for a in all(doc.root_element(), "a.diamond") {
+        let href = a.value().attr("href").and_then(absolute_url);
+        let id = a
+            .value()
+            .attr("id")
+            .filter(|s| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit()))
+            .map(str::to_string)
+            .or_else(|| href.as_deref().and_then(id_from_url));
+        let Some(id) = id else { continue };
+        if !seen.insert(id.clone()) {
+            continue;
+        }
+        let title = first(a, "span.title")
+            .map(text_inline)
+            .or_else(|| a.value().attr("title").map(str::to_string))
+            .and_then(|t| non_empty(&t));
+        let loc = first(a, "p.location")
+            .map(|p| parse_location(&text_inline(p)))
+            .unwrap_or_default();
+        let description = first(a, "p.description")
+            .map(text_inline)
+            .and_then(|t| non_empty(&t));
+        let finance = first(a, ".finance");
+        let asking = finance
+            .and_then(|f| first(f, "p.asking-price"))
+            .or_else(|| first(a, "p.asking-price"))
+            .filter(|p| !p.value().classes().any(|c| c == "not-disclosed"))
+            .and_then(|p| parse_money(&text_inline(p)));
+        let mut cash_flow = None;
+        let mut ebitda = None;
+        let second = finance
+            .and_then(|f| first(f, "p.cash-flow"))
+            .or_else(|| first(a, "p.cash-flow"));
+        if let Some(p) = second {
+            let text = text_inline(p);
+            if let Some((label, value)) = text.split_once(':') {
+                let label = label.trim().to_lowercase();
+                let v = parse_money(value);
+                if label.contains("ebitda") {
+                    ebitda = v;
+                } else if label.contains("cash flow") {
+                    cash_flow = v;
+                }
+            }
+        }
+        out.listings.push(finish(Listing {
+            listing_id: id,
+            url: href,
+            title,
+            city: loc.city,
+            state: loc.state,
+            country: loc.country,
+            asking_price: asking,
+            cash_flow,
+            ebitda,
+            description,
+            source: ListingSource::SearchCard,
+            fetched_at,
+            ..Default::default()
+        }));
+    }
+    out
+}

@@ -1,0 +1,285 @@
+//! Pasted text: a buyer copies a listing from the browser and pastes it.
+//!
+//! Headline figures are read by label, with the value on the same line ("Asking Price:
+//! $1,370,000", tab- or colon-separated) or on the next line (how a browser copies BizBuySell's
+//! two-column rows). Labels: Asking Price, Cash Flow (SDE)/Cash Flow/SDE, Gross Revenue/Revenue,
+//! EBITDA, FF&E (incl. "Furniture, Fixtures, & Equipment (FF&E)"), Inventory, Established, Real
+//! Estate (a value, Owned/Leased, "Included in asking price"), Building SF, Rent, Lease
+//! Expiration, Employees, Reason for Selling, Financing, Location. The first line is the location
+//! when it names one ("City, ST"); otherwise it is the title when it reads like one (short, no
+//! final period, not a label), and a location on the next line is read too. Every other line is
+//! kept as the description (phones/e-mails removed). Figures inside sentences are not read.
+//!
+//! Text with no label and no title-like first line is still a listing (description only); only
+//! empty/whitespace input is rejected. `listing_id` = `text-` + first 12 hex of SHA-256 over the
+//! text with CRLF normalised to LF and outer whitespace trimmed.
+
+use chrono::{DateTime, Utc};
+use gsa_schemas::{Listing, ListingSource, RealEstate, Rejection, RejectionKind};
+use sha2::{Digest, Sha256};
+
+use crate::fields::{
+    finish, included_flag, mentions_seller_financing, non_empty, ownership, parse_count,
+    parse_sqft, parse_year,
+};
+use crate::location::{looks_like_location, parse_location, Location};
+use crate::money::parse_money;
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Field {
+    Asking,
+    CashFlow,
+    Revenue,
+    Ebitda,
+    Ffe,
+    Inventory,
+    Established,
+    RealEstate,
+    BuildingSf,
+    Rent,
+    LeaseExpiration,
+    Employees,
+    Reason,
+    Financing,
+    Location,
+}
+
+const LABELS: &[(&str, Field)] = &[
+    ("asking price", Field::Asking),
+    ("price", Field::Asking),
+    ("cash flow (sde)", Field::CashFlow),
+    ("cash flow", Field::CashFlow),
+    ("sde", Field::CashFlow),
+    ("gross revenue", Field::Revenue),
+    ("revenue", Field::Revenue),
+    ("ebitda", Field::Ebitda),
+    ("furniture, fixtures, & equipment (ff&e)", Field::Ffe),
+    ("furniture, fixtures, and equipment (ff&e)", Field::Ffe),
+    ("ff&e", Field::Ffe),
+    ("inventory", Field::Inventory),
+    ("established", Field::Established),
+    ("year established", Field::Established),
+    ("real estate", Field::RealEstate),
+    ("building sf", Field::BuildingSf),
+    ("rent", Field::Rent),
+    ("lease expiration", Field::LeaseExpiration),
+    ("employees", Field::Employees),
+    ("reason for selling", Field::Reason),
+    ("financing", Field::Financing),
+    ("location", Field::Location),
+];
+
+/// Headings a browser copy carries that are not description text.
+const HEADINGS: &[&str] = &[
+    "business description",
+    "detailed information",
+    "business location",
+    "financials",
+];
+
+/// Splits "Label: value" / "Label:\tvalue" / "Label:" into (field, value). The label must be
+/// the whole text before the colon (or tab), so sentences are never read as labels.
+fn label_of(line: &str) -> Option<(Field, String)> {
+    let t = line.trim();
+    let (label, value) = match t.split_once(':') {
+        Some((l, v)) => (l, v),
+        None => match t.split_once('\t') {
+            Some((l, v)) => (l, v),
+            None => (t, ""),
+        },
+    };
+    let l = crate::dom::collapse(label).to_lowercase();
+    let field = LABELS
+        .iter()
+        .find(|(name, _)| *name == l)
+        .map(|(_, f)| *f)?;
+    // A bare word line ("Price") without colon/tab only counts when it is the whole line.
+    if !t.contains(':') && !t.contains('\t') && t.to_lowercase() != l {
+        return None;
+    }
+    Some((field, value.trim().to_string()))
+}
+
+fn title_like(line: &str) -> bool {
+    let t = line.trim();
+    !t.is_empty()
+        && t.chars().count() <= 150
+        && !t.ends_with('.')
+        && label_of(t).is_none()
+        && t.chars().any(char::is_alphabetic)
+}
+
+/// Parses pasted text.
+pub fn parse_text(
+    input: &str,
+    text: &str,
+    fetched_at: DateTime<Utc>,
+) -> Result<Listing, Rejection> {
+    let normalised = text.replace("\r\n", "\n").replace('\r', "\n");
+    let trimmed = normalised.trim();
+    if trimmed.is_empty() {
+        return Err(Rejection {
+            input: input.into(),
+            record: None,
+            listing_id: None,
+            kind: RejectionKind::Unrecognised,
+            reason: "empty input (nothing but whitespace)".into(),
+        });
+    }
+    let hash = hex::encode(Sha256::digest(trimmed.as_bytes()));
+    let listing_id = format!("text-{}", hash.get(..12).unwrap_or(&hash));
+
+    let lines: Vec<&str> = trimmed.lines().map(str::trim).collect();
+    let mut used = vec![false; lines.len()];
+    let mut title = None;
+    let mut loc = Location::default();
+
+    // First non-empty line: location, or title (+ location on the next line).
+    let non_empty_idx: Vec<usize> = (0..lines.len())
+        .filter(|&i| lines.get(i).is_some_and(|l| !l.is_empty()))
+        .collect();
+    if let Some(&i0) = non_empty_idx.first() {
+        let l0 = lines.get(i0).copied().unwrap_or("");
+        if looks_like_location(l0) {
+            loc = parse_location(l0);
+            if let Some(u) = used.get_mut(i0) {
+                *u = true;
+            }
+        } else if title_like(l0) {
+            title = non_empty(l0);
+            if let Some(u) = used.get_mut(i0) {
+                *u = true;
+            }
+            if let Some(&i1) = non_empty_idx.get(1) {
+                let l1 = lines.get(i1).copied().unwrap_or("");
+                if looks_like_location(l1) {
+                    loc = parse_location(l1);
+                    if let Some(u) = used.get_mut(i1) {
+                        *u = true;
+                    }
+                }
+            }
+        }
+    }
+
+    let mut l = Listing {
+        listing_id,
+        source: ListingSource::PastedText,
+        fetched_at,
+        ..Default::default()
+    };
+    let mut re = RealEstate::default();
+    let mut i = 0;
+    while i < lines.len() {
+        if used.get(i).copied().unwrap_or(true) {
+            i += 1;
+            continue;
+        }
+        let line = lines.get(i).copied().unwrap_or("");
+        if HEADINGS.contains(&line.trim_end_matches(':').to_lowercase().as_str()) {
+            if let Some(u) = used.get_mut(i) {
+                *u = true;
+            }
+            i += 1;
+            continue;
+        }
+        let Some((field, mut value)) = label_of(line) else {
+            i += 1;
+            continue;
+        };
+        if let Some(u) = used.get_mut(i) {
+            *u = true;
+        }
+        // Value on the following line(s): take the next non-empty line unless it is a label.
+        let mut extra: Vec<String> = Vec::new();
+        if value.is_empty() {
+            let mut j = i + 1;
+            while j < lines.len() && lines.get(j).is_some_and(|s| s.is_empty()) {
+                j += 1;
+            }
+            if let Some(next) = lines.get(j) {
+                if label_of(next).is_none() {
+                    value = next.to_string();
+                    if let Some(u) = used.get_mut(j) {
+                        *u = true;
+                    }
+                    i = j;
+                }
+            }
+        }
+        // "Included in asking price" on the line after a value.
+        if let Some(next) = lines.get(i + 1) {
+            if included_flag(next).is_some()
+                && matches!(field, Field::Ffe | Field::Inventory | Field::RealEstate)
+            {
+                extra.push(next.to_string());
+                if let Some(u) = used.get_mut(i + 1) {
+                    *u = true;
+                }
+                i += 1;
+            }
+        }
+        let flag = included_flag(&value).or_else(|| extra.iter().find_map(|e| included_flag(e)));
+        let money = value
+            .split(['\t', '('])
+            .next()
+            .and_then(|v| parse_money(v.trim()));
+        let money = money.or_else(|| parse_money(&value));
+        match field {
+            Field::Asking => l.asking_price = l.asking_price.or(money.filter(|v| *v > 0)),
+            Field::CashFlow => l.cash_flow = l.cash_flow.or(money),
+            Field::Revenue => l.gross_revenue = l.gross_revenue.or(money),
+            Field::Ebitda => l.ebitda = l.ebitda.or(money),
+            Field::Ffe => {
+                l.ffe = l.ffe.or(money);
+                l.ffe_included = l.ffe_included.or(flag);
+            }
+            Field::Inventory => {
+                l.inventory = l.inventory.or(money);
+                l.inventory_included = l.inventory_included.or(flag);
+            }
+            Field::Established => l.established_year = l.established_year.or(parse_year(&value)),
+            Field::RealEstate => {
+                re.value = re.value.or(money);
+                re.ownership = re.ownership.or(ownership(&value));
+                re.included = re.included.or(flag);
+            }
+            Field::BuildingSf => l.building_sqft = l.building_sqft.or(parse_sqft(&value)),
+            Field::Rent => l.rent = l.rent.or(money),
+            Field::LeaseExpiration => {
+                l.lease_expiration = l.lease_expiration.take().or(non_empty(&value))
+            }
+            Field::Employees => l.employees = l.employees.or(parse_count(&value)),
+            Field::Reason => {
+                l.reason_for_selling = l.reason_for_selling.take().or(non_empty(&value))
+            }
+            Field::Financing => l.financing = l.financing.take().or(non_empty(&value)),
+            Field::Location => {
+                if loc.state.is_none() {
+                    loc = parse_location(&value);
+                }
+            }
+        }
+        i += 1;
+    }
+
+    let description: Vec<&str> = lines
+        .iter()
+        .zip(used.iter())
+        .filter(|(_, u)| !**u)
+        .map(|(l, _)| *l)
+        .collect();
+    l.description = non_empty(&crate::dom::tidy(&description.join("\n")));
+    l.title = title;
+    l.city = loc.city;
+    l.state = loc.state;
+    l.country = loc.country;
+    l.real_estate = re;
+    if l.financing
+        .as_deref()
+        .is_some_and(mentions_seller_financing)
+    {
+        l.seller_financing = Some(true);
+    }
+    Ok(finish(l))
+}
