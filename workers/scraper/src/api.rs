@@ -36,6 +36,13 @@ pub enum RecordOutcome {
     Rejected(Rejection),
 }
 
+/// True for the URL of an inline ad rather than a listing: franchise ads
+/// (`/franchise-for-sale/<brand>/`) and broker profiles (`/business-broker/<name>/<firm>/<id>/`).
+pub fn is_ad_url(url: &str) -> bool {
+    let u = url.to_ascii_lowercase();
+    u.contains("/franchise-for-sale/") || u.contains("/business-broker/")
+}
+
 /// True for inline-ad records: `type` -1/-2, `isInlineAd: true`, or no id, header, URL or figure.
 pub fn is_ad(r: &Value) -> bool {
     let ty = r.get("type").and_then(Value::as_i64);

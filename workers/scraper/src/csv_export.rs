@@ -161,15 +161,19 @@ pub fn parse_csv(input: &str, text: &str, fetched_at: DateTime<Utc>) -> ParseOut
     let c_est = col(&["established", "yearestablished"]);
     let c_desc = col(&["description", "businessdescription"]);
     let c_reason = col(&["reasonforselling"]);
-    if !arnenoori && c_title.is_none() && c_url.is_none() && c_id.is_none() {
+    let has_figures = c_ask.is_some() || c_cf.is_some() || c_rev.is_some() || c_ebitda.is_some();
+    if !arnenoori
+        && !((c_title.is_some() || c_url.is_some() || c_id.is_some())
+            && (has_figures || c_url.is_some() || c_id.is_some()))
+    {
         out.rejections.push(Rejection {
             input: input.into(),
             record: None,
             listing_id: None,
             kind: RejectionKind::Unrecognised,
             reason: format!(
-                "CSV header has no title, URL or listing id column: {}",
-                header.join(",")
+                "CSV header has no listing columns (needs a title/URL/id column and a price, cash flow or URL column): {}",
+                header.iter().take(12).cloned().collect::<Vec<_>>().join(",")
             ),
         });
         return out;
@@ -203,6 +207,14 @@ pub fn parse_csv(input: &str, text: &str, fetched_at: DateTime<Utc>) -> ParseOut
                 .filter(|u| u.contains("bizbuysell.com"))
         };
 
+        // Franchise ads (`/franchise-for-sale/<brand>/`) and broker ads (`/business-broker/...`)
+        // are BizBuySell inline ads, not listings (API `type` -1); skipped as in [`crate::api`].
+        // A ragged row is still rejected below, whatever it holds.
+        if (arnenoori || cells.len() == header.len())
+            && cells.iter().any(|c| crate::api::is_ad_url(c))
+        {
+            continue;
+        }
         let listing = if arnenoori {
             if cells.len() < 10 {
                 out.rejections.push(reject(

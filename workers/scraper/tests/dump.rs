@@ -17,6 +17,11 @@ fn dump() {
         out.listings.len(),
         out.rejections.len()
     );
+    if std::env::var("GSA_DUMP_IDS").is_ok() {
+        for l in &out.listings {
+            println!("{} {:?} {:?}", l.listing_id, l.title, l.url);
+        }
+    }
     for l in out.listings.iter().take(max) {
         println!("{}", serde_json::to_string_pretty(l).unwrap());
     }
