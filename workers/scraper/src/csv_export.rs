@@ -202,9 +202,10 @@ pub fn parse_csv(input: &str, text: &str, fetched_at: DateTime<Utc>) -> ParseOut
                 .map(|s| s.trim())
                 .filter(|s| !s.is_empty())
         };
+        // A URL is kept only when it carries the ad number (sezid's last row has a cut-off URL).
         let url_id = |u: Option<&str>| {
             u.and_then(absolute_url)
-                .filter(|u| u.contains("bizbuysell.com"))
+                .filter(|u| u.contains("bizbuysell.com") && id_from_url(u).is_some())
         };
 
         // Franchise ads (`/franchise-for-sale/<brand>/`) and broker ads (`/business-broker/...`)

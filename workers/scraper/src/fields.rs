@@ -138,7 +138,8 @@ pub fn non_empty(s: &str) -> Option<String> {
     (!t.is_empty()).then(|| t.to_string())
 }
 
-/// Final touch on every listing: free text redacted (phones/e-mails), status from the title
+/// Final touch on every listing: free text redacted (phones/e-mails), title whitespace
+/// collapsed, status from the title
 /// when not already set, and `content_hash` computed.
 pub fn finish(mut l: Listing) -> Listing {
     for f in [
@@ -152,6 +153,12 @@ pub fn finish(mut l: Listing) -> Listing {
             *f = non_empty(&redact(&t));
         }
     }
+    // Titles as a browser shows them: whitespace runs collapsed.
+    l.title = l
+        .title
+        .as_deref()
+        .map(crate::dom::collapse)
+        .filter(|t| !t.is_empty());
     if l.status.is_none() {
         l.status = l.title.as_deref().map(status_from_title);
     }
