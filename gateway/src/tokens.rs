@@ -228,6 +228,10 @@ pub fn verify(
         }
         return Err(Rejection::Malformed);
     }
+    // Canonical base64url signature (no stray trailing bits), so one token has one spelling.
+    if URL_SAFE_NO_PAD.decode(s64).is_err() {
+        return Err(Rejection::Malformed);
+    }
     let header = decode_object(h64)?;
 
     // 1. Algorithm allow-list, before any key is touched.

@@ -1,0 +1,13 @@
+//! Black-box tests of the gateway over real HTTP: a real server on a free 127.0.0.1 port, a real
+//! temporary data directory and real SQLite files.
+
+#[path = "gateway/harness.rs"]
+mod harness;
+#[path = "gateway/listings.rs"]
+mod listings;
+#[path = "gateway/malformed_tokens.rs"]
+mod malformed_tokens;
+#[path = "gateway/server.rs"]
+mod server;
+#[path = "gateway/token_endpoint.rs"]
+mod token_endpoint;

@@ -1,0 +1,160 @@
+//! Starts a real gateway for a test and talks to it as a client would.
+
+use std::path::Path;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use gsa_common::shutdown::{channel, ShutdownTrigger};
+use gsa_common::Config;
+use jsonwebtoken::{Algorithm, EncodingKey};
+use serde_json::Value;
+use tempfile::TempDir;
+use tokio::task::JoinHandle;
+
+/// Test HS256 secret (48 bytes).
+pub const SECRET: &str = "test-secret-0123456789-abcdefghijklmnopqrstuvwxyz";
+/// Issuer used by the test gateways.
+pub const ISSUER: &str = "gsa-test";
+
+/// A running gateway.
+pub struct Gateway {
+    pub base: String,
+    pub cfg: Config,
+    pub dir: TempDir,
+    pub http: reqwest::Client,
+    trigger: ShutdownTrigger,
+    handle: JoinHandle<anyhow::Result<()>>,
+}
+
+/// Configuration for a data dir, with an optional `JWT_SECRET_KEY`.
+pub fn config(dir: &Path, secret: Option<&str>) -> Config {
+    let d = dir.to_string_lossy().to_string();
+    let secret = secret.map(str::to_string);
+    Config::load_from(&Default::default(), move |k| match k {
+        "GSA_DATA_DIR" => Some(d.clone()),
+        "JWT_SECRET_KEY" => secret.clone(),
+        "JWT_ISSUER" => Some(ISSUER.to_string()),
+        _ => None,
+    })
+    .expect("config")
+}
+
+impl Gateway {
+    /// A gateway with [`SECRET`] in a fresh data directory.
+    pub async fn start() -> Self {
+        Self::start_in(tempfile::tempdir().expect("tempdir"), Some(SECRET)).await
+    }
+
+    /// A gateway in `dir` with an optional `JWT_SECRET_KEY`.
+    pub async fn start_in(dir: TempDir, secret: Option<&str>) -> Self {
+        let cfg = config(dir.path(), secret);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let (trigger, shutdown) = channel();
+        let handle = tokio::spawn(gsa_gateway::serve(cfg.clone(), listener, shutdown));
+        let http = reqwest::Client::new();
+        // Wait until it answers (serve loads keys before accepting).
+        for _ in 0..200 {
+            if let Ok(r) = http.get(format!("{base}/ping")).send().await {
+                if r.status() == 200 {
+                    break;
+                }
+            }
+            assert!(!handle.is_finished(), "gateway exited during start");
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        Self {
+            base,
+            cfg,
+            dir,
+            http,
+            trigger,
+            handle,
+        }
+    }
+
+    /// Stops the gateway gracefully and returns its data directory.
+    pub async fn stop(self) -> TempDir {
+        self.trigger.trigger();
+        let res = tokio::time::timeout(std::time::Duration::from_secs(10), self.handle)
+            .await
+            .expect("graceful shutdown within 10 s")
+            .expect("join");
+        res.expect("serve returned an error");
+        self.dir
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Registers a client, returns its secret.
+    pub fn client(&self, id: &str, auds: &[&str], scopes: &[&str]) -> String {
+        let a: Vec<String> = auds.iter().map(|s| s.to_string()).collect();
+        let s: Vec<String> = scopes.iter().map(|s| s.to_string()).collect();
+        gsa_gateway::identity::create_client(&self.cfg, id, &a, &s).expect("create client")
+    }
+
+    /// `POST /token` (JSON); returns status and body.
+    pub async fn token_json(&self, body: Value) -> (u16, Value) {
+        let r = self
+            .http
+            .post(self.url("/token"))
+            .json(&body)
+            .send()
+            .await
+            .expect("send");
+        let status = r.status().as_u16();
+        (status, r.json().await.expect("json body"))
+    }
+
+    /// An access token for a registered client, or panics.
+    pub async fn access_token(&self, id: &str, secret: &str, aud: &str) -> String {
+        let (s, b) = self
+            .token_json(serde_json::json!({"client_id": id, "client_secret": secret, "aud": aud}))
+            .await;
+        assert_eq!(s, 200, "{b}");
+        b["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_string()
+    }
+
+    /// `POST /verify`; returns status and body.
+    pub async fn verify(&self, token: &str, aud: &str) -> (u16, Value) {
+        let r = self
+            .http
+            .post(self.url("/verify"))
+            .json(&serde_json::json!({"token": token, "aud": aud}))
+            .send()
+            .await
+            .expect("send");
+        (r.status().as_u16(), r.json().await.expect("json body"))
+    }
+}
+
+/// Decodes one JWT segment as JSON (no verification; for assertions).
+pub fn segment(token: &str, i: usize) -> Value {
+    let seg = token.split('.').nth(i).expect("segment");
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(seg).expect("b64")).expect("json")
+}
+
+/// Builds a compact JWS from raw header and payload JSON text, HMAC-signed with `key` using
+/// `alg` (HS256/HS384/HS512), whatever the header says.
+pub fn forge(header: &str, payload: &str, key: &[u8], alg: Algorithm) -> String {
+    let input = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(header),
+        URL_SAFE_NO_PAD.encode(payload)
+    );
+    let sig = jsonwebtoken::crypto::sign(input.as_bytes(), &EncodingKey::from_secret(key), alg)
+        .expect("sign");
+    format!("{input}.{sig}")
+}
+
+/// Seconds since the epoch.
+pub fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}

@@ -1,0 +1,204 @@
+//! Server-wide behaviour: ping, 404/405 JSON, security headers, body limit, the generated
+//! secret file, graceful shutdown, and that no secret leaves the process.
+
+use serde_json::{json, Value};
+
+use crate::harness::{Gateway, SECRET};
+
+#[tokio::test]
+async fn ping_health_and_security_headers() {
+    let gw = Gateway::start().await;
+    let r = gw.http.get(gw.url("/ping")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    for (h, v) in [
+        ("x-content-type-options", "nosniff"),
+        ("x-frame-options", "DENY"),
+        ("referrer-policy", "no-referrer"),
+        ("cache-control", "no-store"),
+    ] {
+        assert_eq!(r.headers()[h], v, "{h}");
+    }
+    assert!(r.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .contains("default-src 'none'"));
+    assert_eq!(r.text().await.unwrap(), "OK");
+    let r = gw.http.get(gw.url("/healthz")).send().await.unwrap();
+    assert_eq!(r.json::<Value>().await.unwrap()["status"], "ok");
+    let r = gw.http.get(gw.url("/readyz")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<Value>().await.unwrap()["status"], "ready");
+    // Unknown path: 404 JSON even without a token; security headers there too.
+    let r = gw.http.get(gw.url("/does/not/exist")).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+    assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+    let b: Value = r.json().await.unwrap();
+    assert_eq!(b["error"], "not_found");
+    assert!(b["message"].is_string());
+    let r = gw.http.delete(gw.url("/ping")).send().await.unwrap();
+    assert_eq!(r.status(), 405);
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["error"],
+        "method_not_allowed"
+    );
+    gw.stop().await;
+}
+
+#[tokio::test]
+async fn oversized_body_is_413_json() {
+    let gw = Gateway::start().await;
+    let big = "x".repeat(200 * 1024);
+    let r = gw
+        .http
+        .post(gw.url("/token"))
+        .header("content-type", "application/json")
+        .body(format!("{{\"client_id\":\"{big}\"}}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["error"],
+        "payload_too_large"
+    );
+    // Same with a chunked body (no Content-Length): the limit applies while reading.
+    let stream =
+        futures::stream::iter((0..40).map(|_| Ok::<_, std::io::Error>(vec![b'x'; 8 * 1024])));
+    let r = gw
+        .http
+        .post(gw.url("/verify"))
+        .header("content-type", "application/json")
+        .body(reqwest::Body::wrap_stream(stream))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["error"],
+        "payload_too_large"
+    );
+    gw.stop().await;
+}
+
+#[tokio::test]
+async fn generated_secret_is_mode_0600_and_reused_on_restart() {
+    let gw = Gateway::start_in(tempfile::tempdir().unwrap(), None).await;
+    let path = gw.dir.path().join(gsa_gateway::keys::SECRET_FILE);
+    let secret_text = std::fs::read_to_string(&path).expect("secret file written");
+    assert!(
+        secret_text.len() >= 32,
+        "generated secret is {} bytes",
+        secret_text.len()
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "mode {mode:o}");
+    }
+    let client_secret = gw.client("svc", &["gsa-api"], &["listings:read"]);
+    let tok = gw.access_token("svc", &client_secret, "gsa-api").await;
+    assert_eq!(
+        crate::harness::segment(&tok, 0)["kid"],
+        gsa_gateway::keys::hmac_kid(secret_text.as_bytes())
+    );
+    // The token is signed with the file's bytes: a forged copy with the same key verifies.
+    let dir = gw.stop().await;
+    let gw = Gateway::start_in(dir, None).await;
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        secret_text,
+        "secret reused, not regenerated"
+    );
+    let (s, v) = gw.verify(&tok, "gsa-api").await;
+    assert_eq!(s, 200, "{v}");
+    // Identity store survived too, and holds no plaintext secret.
+    let db = std::fs::read(gw.dir.path().join("identity.db")).unwrap();
+    assert!(!db
+        .windows(client_secret.len())
+        .any(|w| w == client_secret.as_bytes()));
+    gw.stop().await;
+}
+
+#[tokio::test]
+async fn no_response_contains_a_secret_and_shutdown_is_graceful() {
+    let gw = Gateway::start().await;
+    let client_secret = gw.client("svc", &["gsa-api"], &["listings:read"]);
+    let tok = gw.access_token("svc", &client_secret, "gsa-api").await;
+    let mut bodies = Vec::new();
+    for (method, path, body) in [
+        ("GET", "/ping", Value::Null),
+        ("GET", "/healthz", Value::Null),
+        ("GET", "/readyz", Value::Null),
+        (
+            "POST",
+            "/token",
+            json!({"client_id": "svc", "client_secret": client_secret, "aud": "gsa-api"}),
+        ),
+        (
+            "POST",
+            "/token",
+            json!({"client_id": "svc", "client_secret": "bad", "aud": "gsa-api"}),
+        ),
+        ("POST", "/verify", json!({"token": tok, "aud": "gsa-api"})),
+        (
+            "POST",
+            "/verify",
+            json!({"token": "x.y.z", "aud": "gsa-api"}),
+        ),
+        ("GET", "/api/listings", Value::Null),
+        ("GET", "/nope", Value::Null),
+    ] {
+        let mut req = gw
+            .http
+            .request(method.parse().unwrap(), gw.url(path))
+            .bearer_auth(&tok);
+        if !body.is_null() {
+            req = req.json(&body);
+        }
+        let r = req.send().await.unwrap();
+        let headers = format!("{:?}", r.headers());
+        bodies.push(format!("{path}: {headers} {}", r.text().await.unwrap()));
+    }
+    for b in &bodies {
+        assert!(!b.contains(SECRET), "JWT secret leaked: {b}");
+        assert!(!b.contains(&client_secret), "client secret leaked: {b}");
+    }
+    // A request in flight when shutdown starts still completes: its body is held open across
+    // the shutdown signal, so the server must wait for it.
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(4);
+    let body =
+        futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|x| (x, rx)) });
+    let json =
+        json!({"client_id": "svc", "client_secret": client_secret, "aud": "gsa-api"}).to_string();
+    let (first, rest) = json.split_at(10);
+    tx.send(Ok(first.as_bytes().to_vec())).await.unwrap();
+    let in_flight = {
+        let url = gw.url("/token");
+        tokio::spawn(async move {
+            reqwest::Client::new()
+                .post(url)
+                .header("content-type", "application/json")
+                .body(reqwest::Body::wrap_stream(body))
+                .send()
+                .await
+                .map(|r| r.status().as_u16())
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let base = gw.base.clone();
+    let stopping = tokio::spawn(gw.stop());
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(
+        !stopping.is_finished(),
+        "serve returned while a request was in flight"
+    );
+    tx.send(Ok(rest.as_bytes().to_vec())).await.unwrap();
+    drop(tx);
+    assert_eq!(in_flight.await.unwrap().unwrap(), 200);
+    stopping.await.unwrap();
+    assert!(
+        reqwest::get(format!("{base}/ping")).await.is_err(),
+        "listener closed after shutdown"
+    );
+}
