@@ -122,6 +122,15 @@ impl KeyRing {
         self.keys.get(kid)
     }
 
+    /// The public keys as JWKs (RFC 7517 §4) for `/.well-known/jwks.json`. HMAC keys are
+    /// symmetric secrets and are never published, so an HS256-only ring yields none.
+    pub fn public_jwks(&self) -> Vec<serde_json::Value> {
+        // Only HS256 keys exist today (every KeyEntry is built by `KeyEntry::hs256`); an EdDSA
+        // key would be listed here as an OKP/Ed25519 JWK (RFC 8037 §2).
+        debug_assert!(self.keys.values().all(|k| k.alg == Algorithm::HS256));
+        Vec::new()
+    }
+
     /// Every key id, signing key first.
     pub fn kids(&self) -> Vec<String> {
         let mut v: Vec<String> = self.keys.keys().cloned().collect();

@@ -5,7 +5,8 @@
 //! * [`tokens`]: issuing RFC 9068 access tokens and verifying them per RFC 8725.
 //! * [`auth`]: the bearer-token extractor (RFC 6750).
 //! * [`error`]: the one HTTP error type and its JSON body.
-//! * [`routes`]: `/ping`, `/healthz`, `/readyz`, `/token`, `/verify`, `/api/listings`.
+//! * [`routes`]: `/ping`, `/healthz`, `/readyz`, `/token`, `/verify`, `/introspect`,
+//!   `/.well-known/jwks.json`, `/api/listings`.
 //! * [`state`]: the shared handler context.
 //!
 //! The gateway reads `gsa.db` read-only and knows nothing of NATS consumers.

@@ -9,6 +9,7 @@
 //!   non-JSON error (axum's 405, the body-limit 413, the timeout 503) into the JSON error shape.
 
 pub mod health;
+pub mod introspect;
 pub mod listings;
 pub mod token;
 pub mod verify;
@@ -38,6 +39,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(health::router())
         .merge(token::router())
+        .merge(introspect::router())
         .merge(verify::router())
         .merge(listings::router())
         .fallback(|| async { ApiError::NotFound })

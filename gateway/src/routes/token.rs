@@ -254,7 +254,7 @@ fn finish(
 
 /// `Authorization: Basic` credentials, form-urldecoded as RFC 6749 §2.3.1 requires. `None` when
 /// the header is absent or uses another scheme.
-fn basic_credentials(headers: &HeaderMap) -> Result<Option<(String, String)>, ApiError> {
+pub(crate) fn basic_credentials(headers: &HeaderMap) -> Result<Option<(String, String)>, ApiError> {
     let mut values = headers.get_all(header::AUTHORIZATION).iter();
     let Some(value) = values.next() else {
         return Ok(None);

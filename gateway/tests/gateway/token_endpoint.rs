@@ -261,3 +261,60 @@ async fn audience_must_be_registered_and_bodies_are_json() {
     );
     gw.stop().await;
 }
+
+#[tokio::test]
+async fn introspection_and_jwks() {
+    let gw = Gateway::start().await;
+    let rs = gw.client("resource-server", &["gsa-api"], &[]);
+    let other_rs = gw.client("other-rs", &["other-api"], &[]);
+    let svc = gw.client("svc", &["gsa-api"], &["listings:read"]);
+    let tok = gw.access_token("svc", &svc, "gsa-api").await;
+    let introspect = |id: &'static str, secret: String, token: String| {
+        let http = gw.http.clone();
+        let url = gw.url("/introspect");
+        async move {
+            let r = http
+                .post(url)
+                .basic_auth(id, Some(secret))
+                .form(&[
+                    ("token", token.as_str()),
+                    ("token_type_hint", "access_token"),
+                ])
+                .send()
+                .await
+                .unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap())
+        }
+    };
+    let (s, b) = introspect("resource-server", rs.clone(), tok.clone()).await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["active"], true);
+    assert_eq!(b["client_id"], "svc");
+    assert_eq!(b["scope"], "listings:read");
+    assert_eq!(b["aud"], "gsa-api");
+    assert_eq!(b["exp"].as_i64().unwrap() - b["iat"].as_i64().unwrap(), 900);
+    // A resource server for another audience learns nothing.
+    let (s, b) = introspect("other-rs", other_rs, tok.clone()).await;
+    assert_eq!((s, b), (200, json!({"active": false})));
+    // Garbage token: inactive, no reason.
+    let (s, b) = introspect("resource-server", rs.clone(), "x.y.z".into()).await;
+    assert_eq!((s, b), (200, json!({"active": false})));
+    // Caller must authenticate.
+    let (s, b) = introspect("resource-server", "wrong".into(), tok.clone()).await;
+    assert_eq!((s, b["error"].as_str()), (401, Some("invalid_client")));
+    // HMAC keys are never published.
+    let r = gw
+        .http
+        .get(gw.url("/.well-known/jwks.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let body = r.text().await.unwrap();
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).unwrap(),
+        json!({"keys": []})
+    );
+    assert!(!body.contains(SECRET));
+    gw.stop().await;
+}

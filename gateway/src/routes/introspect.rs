@@ -1,0 +1,124 @@
+//! `POST /introspect`: token introspection (RFC 7662) for resource servers, and
+//! `GET /.well-known/jwks.json`: the public keys (RFC 7517 §5).
+//!
+//! Introspection needs client authentication (RFC 7662 §2.1), by HTTP Basic or
+//! `client_id`/`client_secret` in the form. A token is reported active only when it verifies
+//! for one of the *caller's* registered audiences (RFC 7662 §4: the server may answer
+//! differently to different resources), so a resource server cannot learn about tokens meant
+//! for another. Anything else is `{"active": false}` with no reason (§2.2).
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::State;
+use axum::http::{header, HeaderMap};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use serde_json::{json, Map, Value};
+
+use crate::error::{ApiError, ApiResult};
+use crate::routes::token::basic_credentials;
+use crate::state::AppState;
+use crate::{identity, tokens};
+
+/// Introspection and key-set routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/introspect", post(introspect))
+        .route("/.well-known/jwks.json", get(jwks))
+}
+
+/// The JWK Set of the signing keys (RFC 7517 §5). HMAC keys are secret and never published,
+/// so with HS256 only the set is empty.
+async fn jwks(State(st): State<AppState>) -> Response {
+    let keys: Vec<Value> = st.keys.public_jwks();
+    let mut resp = axum::Json(json!({ "keys": keys })).into_response();
+    resp.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("public, max-age=300"),
+    );
+    resp
+}
+
+async fn introspect(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Response> {
+    let body = body?;
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if !content_type.starts_with("application/x-www-form-urlencoded") {
+        return Err(ApiError::UnsupportedMediaType(
+            "use application/x-www-form-urlencoded (RFC 7662 §2.1)".into(),
+        ));
+    }
+    let mut form: Map<String, Value> = Map::new();
+    for (k, v) in url::form_urlencoded::parse(&body) {
+        if form
+            .insert(k.to_string(), Value::String(v.into_owned()))
+            .is_some()
+        {
+            return Err(ApiError::BadRequest(format!(
+                "parameter {k:?} given more than once"
+            )));
+        }
+    }
+    let field = |name: &str| form.get(name).and_then(Value::as_str).map(str::to_string);
+    let basic = basic_credentials(&headers)?;
+    let (client_id, secret, is_basic) = match (basic, field("client_id"), field("client_secret")) {
+        (Some((id, s)), None, None) => (id, s, true),
+        (None, Some(id), Some(s)) => (id, s, false),
+        (Some(_), _, _) => {
+            return Err(ApiError::BadRequest(
+                "use either HTTP Basic or body credentials, not both".into(),
+            ))
+        }
+        _ => return Err(ApiError::InvalidClient { basic: false }),
+    };
+    let token = field("token").ok_or_else(|| ApiError::BadRequest("token is required".into()))?;
+    let cfg = st.cfg.clone();
+    let caller =
+        tokio::task::spawn_blocking(move || identity::authenticate(&cfg, &client_id, &secret))
+            .await
+            .map_err(anyhow::Error::from)??
+            .ok_or(ApiError::InvalidClient { basic: is_basic })?;
+    let now = st.now();
+    let verified = caller
+        .audiences
+        .iter()
+        .find_map(|aud| tokens::verify(&st.keys, &token, &st.cfg.jwt_issuer, aud, now).ok());
+    let body = match verified {
+        Some(v) => {
+            let mut out = Map::new();
+            out.insert("active".into(), Value::Bool(true));
+            out.insert("token_type".into(), Value::String("Bearer".into()));
+            for k in [
+                "scope",
+                "client_id",
+                "sub",
+                "aud",
+                "iss",
+                "exp",
+                "iat",
+                "nbf",
+                "jti",
+            ] {
+                if let Some(val) = v.claims.get(k) {
+                    out.insert(k.into(), val.clone());
+                }
+            }
+            Value::Object(out)
+        }
+        None => json!({ "active": false }),
+    };
+    let mut resp = axum::Json(body).into_response();
+    resp.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    Ok(resp)
+}
