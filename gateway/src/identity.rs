@@ -5,6 +5,9 @@
 //! (RFC 9106) is stored. Because the secrets are random and long, not passwords, the hash uses
 //! OWASP's minimum argon2id parameters (19 MiB, t=2, p=1) to keep `/token` cheap; brute force
 //! against 256 random bits is not a concern either way.
+//!
+//! The `signing_keys` table (written by [`crate::keys::KeyRing::load`]) holds the current and
+//! recently retired HMAC signing secrets, which is why the file is kept at mode 0600.
 
 use std::path::Path;
 use std::sync::OnceLock;
@@ -28,6 +31,14 @@ CREATE TABLE IF NOT EXISTS clients (
     scopes       TEXT NOT NULL,
     disabled     INTEGER NOT NULL DEFAULT 0,
     created_at   TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS signing_keys (
+    kid          TEXT PRIMARY KEY,
+    alg          TEXT NOT NULL,
+    secret       BLOB NOT NULL,
+    created_at   INTEGER NOT NULL,
+    retired_at   INTEGER
 );
 "#;
 

@@ -41,6 +41,10 @@ pub struct KeyEntry {
     pub(crate) encoding: EncodingKey,
     /// Verifying half.
     pub(crate) decoding: DecodingKey,
+    /// When this key stopped signing (seconds since the epoch); `None` for the signing key.
+    /// A retired key verifies only tokens issued before it retired, and only until
+    /// `retired_at + MAX_LIFETIME_SECS + LEEWAY_SECS`, when every such token has expired.
+    pub retired_at: Option<i64>,
 }
 
 impl std::fmt::Debug for KeyEntry {
@@ -67,6 +71,7 @@ impl KeyEntry {
             alg: Algorithm::HS256,
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
+            retired_at: None,
         })
     }
 }
@@ -100,6 +105,11 @@ impl KeyRing {
     /// Loads the ring from configuration: the raw bytes of `JWT_SECRET_KEY` when set (refused
     /// when shorter than [`MIN_HMAC_SECRET_LEN`]), else the secret kept in
     /// `$GSA_DATA_DIR/jwt_secret.key`, generated (mode 0600) on first start.
+    ///
+    /// Rotation: the signing key is recorded in the `signing_keys` table of identity.db. When
+    /// the secret changes between starts, the previous key is marked retired and stays in the
+    /// ring, verify-only, until every token it signed has expired ([`retention_secs`]); then it
+    /// is deleted. Several gateways sharing one data directory must share one secret.
     pub fn load(cfg: &gsa_common::Config) -> anyhow::Result<Self> {
         let key = match &cfg.jwt_secret_key {
             Some(s) => KeyEntry::hs256(s.expose().as_bytes()).context("JWT_SECRET_KEY")?,
@@ -108,7 +118,21 @@ impl KeyRing {
                 KeyEntry::hs256(&secret).context("generated secret file")?
             }
         };
-        Ok(Self::single(key))
+        let secret = key.encoding.try_get_hmac_secret().map(<[u8]>::to_vec)?;
+        let now = chrono::Utc::now().timestamp();
+        let mut conn = crate::identity::open(cfg)?;
+        let retired = record_rotation(&mut conn, &key.kid, &secret, now)?;
+        let mut ring = Self::single(key);
+        for (kid, secret, retired_at) in retired {
+            match KeyEntry::hs256(&secret) {
+                Ok(mut old) if old.kid == kid => {
+                    old.retired_at = Some(retired_at);
+                    ring.keys.insert(kid, old);
+                }
+                _ => tracing::warn!(kid = %kid, "ignoring an unusable retired key"),
+            }
+        }
+        Ok(ring)
     }
 
     /// The key that signs new tokens.
@@ -137,6 +161,52 @@ impl KeyRing {
         v.sort_by_key(|k| (k != &self.signing_kid, k.clone()));
         v
     }
+}
+
+/// How long a retired key keeps verifying: the longest token lifetime plus the leeway.
+pub fn retention_secs() -> i64 {
+    crate::tokens::MAX_LIFETIME_SECS + crate::tokens::LEEWAY_SECS
+}
+
+/// Records `kid` as the signing key, retires any other signing key as of `now`, deletes keys
+/// retired longer than [`retention_secs`] ago, and returns the retired keys still kept
+/// (`kid`, secret, `retired_at`).
+fn record_rotation(
+    conn: &mut rusqlite::Connection,
+    kid: &str,
+    secret: &[u8],
+    now: i64,
+) -> anyhow::Result<Vec<(String, Vec<u8>, i64)>> {
+    let tx = conn.transaction()?;
+    tx.execute(
+        "INSERT INTO signing_keys (kid, alg, secret, created_at, retired_at) VALUES (?1, 'HS256', ?2, ?3, NULL)
+         ON CONFLICT(kid) DO UPDATE SET retired_at = NULL",
+        rusqlite::params![kid, secret, now],
+    )?;
+    let n = tx.execute(
+        "UPDATE signing_keys SET retired_at = ?2 WHERE kid != ?1 AND retired_at IS NULL",
+        rusqlite::params![kid, now],
+    )?;
+    if n > 0 {
+        tracing::info!(
+            kid,
+            retired = n,
+            "signing key rotated; previous keys verify until their tokens expire"
+        );
+    }
+    tx.execute(
+        "DELETE FROM signing_keys WHERE retired_at IS NOT NULL AND retired_at < ?1",
+        [now - retention_secs()],
+    )?;
+    let kept = {
+        let mut stmt = tx.prepare(
+            "SELECT kid, secret, retired_at FROM signing_keys WHERE retired_at IS NOT NULL ORDER BY retired_at DESC",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        rows.collect::<Result<Vec<_>, _>>()?
+    };
+    tx.commit()?;
+    Ok(kept)
 }
 
 /// Reads the secret file, or creates it with fresh random bytes and mode 0600. Two processes

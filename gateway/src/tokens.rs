@@ -133,6 +133,8 @@ pub enum Rejection {
     WrongIssuer,
     /// `aud` does not contain the expected audience (RFC 7519 §4.1.3, RFC 8725 §3.9).
     WrongAudience,
+    /// Signed by a retired key, after its retention window or with an `iat` after it retired.
+    KeyRetired,
 }
 
 impl Rejection {
@@ -159,6 +161,7 @@ impl Rejection {
             Self::LifetimeExceeded => "lifetime_exceeded",
             Self::WrongIssuer => "wrong_issuer",
             Self::WrongAudience => "wrong_audience",
+            Self::KeyRetired => "key_retired",
         }
     }
 }
@@ -311,6 +314,15 @@ pub fn verify(
     }
     if exp - iat > MAX_LIFETIME_SECS {
         return Err(Rejection::LifetimeExceeded);
+    }
+    if let Some(retired_at) = key.retired_at {
+        // A retired key only vouches for tokens it signed while it was the signing key, and
+        // only while those can still be valid.
+        if iat > retired_at.saturating_add(LEEWAY_SECS)
+            || now > retired_at.saturating_add(crate::keys::retention_secs())
+        {
+            return Err(Rejection::KeyRetired);
+        }
     }
     let sub = string_claim(&claims, "sub", Rejection::MissingSub)?;
     if sub.is_empty() {

@@ -283,14 +283,63 @@ async fn row_34_a_31_byte_secret_refuses_to_start() {
 }
 
 #[tokio::test]
-async fn row_12_a_token_from_a_replaced_secret_is_unknown_kid() {
-    // Without rotation configured, replacing JWT_SECRET_KEY retires the old key at once.
+async fn row_12_rotation_overlap_then_retirement() {
+    const NEW: &str = "a-completely-different-secret-of-40-bytes!";
     let gw = Gateway::start().await;
     let old = valid();
     assert_eq!(gw.verify(&old, AUD).await.0, 200);
     let dir = gw.stop().await;
-    let gw = Gateway::start_in(dir, Some("a-completely-different-secret-of-40-bytes!")).await;
-    let (s, body) = gw.verify(&old, AUD).await;
-    assert_eq!((s, body["error"].as_str()), (401, Some("unknown_kid")));
+
+    // Rotated: the new key signs, the old one still verifies tokens it signed before.
+    let gw = Gateway::start_in(dir, Some(NEW)).await;
+    let s = gw.client("svc", &[AUD], &["listings:read"]);
+    let fresh = gw.access_token("svc", &s, AUD).await;
+    assert_eq!(
+        crate::harness::segment(&fresh, 0)["kid"],
+        hmac_kid(NEW.as_bytes())
+    );
+    let (st, body) = gw.verify(&old, AUD).await;
+    assert_eq!(st, 200, "overlap: {body}");
+    let r = gw
+        .http
+        .get(gw.url("/api/listings"))
+        .bearer_auth(&old)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let db = gw.cfg.identity_db_path();
+    let dir = gw.stop().await;
+
+    // The old key retired 100 s ago: a token it "signed" now is refused, and the retirement
+    // time survives restarts.
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let n = conn
+        .execute(
+            "UPDATE signing_keys SET retired_at = ?1 WHERE kid = ?2",
+            rusqlite::params![now() - 100, kid()],
+        )
+        .unwrap();
+    assert_eq!(n, 1);
+    let gw = Gateway::start_in(dir, Some(NEW)).await;
+    let minted_after = valid();
+    let (st, body) = gw.verify(&minted_after, AUD).await;
+    assert_eq!((st, body["error"].as_str()), (401, Some("key_retired")));
+    let dir = gw.stop().await;
+
+    // Past the retention window the old key is deleted: unknown kid, secret wiped.
+    conn.execute(
+        "UPDATE signing_keys SET retired_at = ?1 WHERE kid = ?2",
+        rusqlite::params![now() - 7200, kid()],
+    )
+    .unwrap();
+    let gw = Gateway::start_in(dir, Some(NEW)).await;
+    let (st, body) = gw.verify(&old, AUD).await;
+    assert_eq!((st, body["error"].as_str()), (401, Some("unknown_kid")));
+    let left: i64 = conn
+        .query_row("SELECT COUNT(*) FROM signing_keys", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(left, 1, "only the signing key remains");
+    assert_eq!(gw.verify(&fresh, AUD).await.0, 200);
     gw.stop().await;
 }
