@@ -8,7 +8,8 @@
 //! `app-listing-diamond > a.diamond[href][id][title]` with `span.title`, `p.location`,
 //! `p.description`, `.finance p.asking-price` (`.not-disclosed` when hidden) and `p.cash-flow`
 //! — whose text is "Cash Flow: $x" OR "EBITDA: $x" (the card shows EBITDA when cash flow is
-//! null), so the label decides the field.
+//! null), so the label decides the field. Auction cards (`app-listing-auction`, id
+//! `tenx-placard-<id>`) show "$x starting bid" and "REAL ESTATE INCLUDED".
 
 use std::collections::HashSet;
 
@@ -18,7 +19,7 @@ use scraper::Html;
 use serde_json::Value;
 
 use crate::api::{record_to_listing, RecordOutcome};
-use crate::dom::{all, first, text_inline};
+use crate::dom::{all, collapse, first, text_inline, text_lines_skipping};
 use crate::fields::{absolute_url, finish, id_from_url, non_empty};
 use crate::jsonutil::{at, parse_lenient};
 use crate::location::parse_location;
@@ -95,19 +96,20 @@ fn from_state(input: &str, state: &Value, fetched_at: DateTime<Utc>) -> Option<S
 fn from_cards(doc: &Html, fetched_at: DateTime<Utc>) -> SearchOutcome {
     let mut out = SearchOutcome::default();
     let mut seen = HashSet::new();
+    let mut cards: Vec<Listing> = Vec::new();
     for a in all(doc.root_element(), "a.diamond") {
         let href = a.value().attr("href").and_then(absolute_url);
+        // `id="2460501"` on listing cards, `id="tenx-placard-36683665"` on auction cards.
         let id = a
             .value()
             .attr("id")
-            .filter(|s| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit()))
+            .and_then(|s| s.rsplit('-').next())
+            .filter(|s| !s.is_empty() && s.len() <= 12 && s.chars().all(|c| c.is_ascii_digit()))
             .map(str::to_string)
             .or_else(|| href.as_deref().and_then(id_from_url));
         let Some(id) = id else { continue };
-        if !seen.insert(id.clone()) {
-            continue;
-        }
-        let title = first(a, "span.title")
+        let title = first(a, ".text .title")
+            .or_else(|| first(a, "span.title"))
             .map(text_inline)
             .or_else(|| a.value().attr("title").map(str::to_string))
             .and_then(|t| non_empty(&t));
@@ -122,7 +124,13 @@ fn from_cards(doc: &Html, fetched_at: DateTime<Utc>) -> SearchOutcome {
             .and_then(|f| first(f, "p.asking-price"))
             .or_else(|| first(a, "p.asking-price"))
             .filter(|p| !p.value().classes().any(|c| c == "not-disclosed"))
-            .and_then(|p| parse_money(&text_inline(p)));
+            // "$3,000,000 <span class=label>starting bid</span>" on auction cards.
+            .and_then(|p| {
+                parse_money(&collapse(&text_lines_skipping(p, &|e| {
+                    e.value().classes().any(|c| c == "label")
+                })))
+            });
+        let re_included = first(a, "p.real-estate-included").map(|_| true);
         let mut cash_flow = None;
         let mut ebitda = None;
         let second = finance
@@ -140,7 +148,7 @@ fn from_cards(doc: &Html, fetched_at: DateTime<Utc>) -> SearchOutcome {
                 }
             }
         }
-        out.listings.push(finish(Listing {
+        cards.push(Listing {
             listing_id: id,
             url: href,
             title,
@@ -148,13 +156,41 @@ fn from_cards(doc: &Html, fetched_at: DateTime<Utc>) -> SearchOutcome {
             state: loc.state,
             country: loc.country,
             asking_price: asking,
+            real_estate: gsa_schemas::RealEstate {
+                included: re_included,
+                ..Default::default()
+            },
             cash_flow,
             ebitda,
             description,
             source: ListingSource::SearchCard,
             fetched_at,
             ..Default::default()
-        }));
+        });
     }
+    // The HTML parser splits a card holding a nested `<a>` (auction cards' "Register to Bid")
+    // into several `a.diamond` fragments with the same id: merge them, first value wins.
+    let mut merged: Vec<Listing> = Vec::new();
+    for c in cards {
+        if !seen.insert(c.listing_id.clone()) {
+            if let Some(m) = merged.iter_mut().find(|m| m.listing_id == c.listing_id) {
+                m.url = m.url.take().or(c.url);
+                m.title = m.title.take().or(c.title);
+                if m.state.is_none() {
+                    m.city = c.city;
+                    m.state = c.state;
+                    m.country = c.country;
+                }
+                m.asking_price = m.asking_price.or(c.asking_price);
+                m.cash_flow = m.cash_flow.or(c.cash_flow);
+                m.ebitda = m.ebitda.or(c.ebitda);
+                m.description = m.description.take().or(c.description);
+                m.real_estate.included = m.real_estate.included.or(c.real_estate.included);
+            }
+            continue;
+        }
+        merged.push(c);
+    }
+    out.listings = merged.into_iter().map(finish).collect();
     out
 }

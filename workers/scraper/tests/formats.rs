@@ -1,0 +1,364 @@
+//! Format-level behaviour on real input: pasted text built from real listing text, block
+//! pages, unrecognised HTML, the search-card DOM fallback (the real page with its state JSON
+//! removed), Listing JSON round trip, JSON Lines, empty input.
+
+use std::path::PathBuf;
+
+use chrono::{TimeZone, Utc};
+use gsa_schemas::{Listing, ListingSource, ListingStatus, RejectionKind};
+use gsa_scraper::{parse_bytes, ParseOutcome};
+use serde_json::Value;
+
+fn testdata(rel: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata")
+        .join(rel)
+}
+
+fn read(rel: &str) -> String {
+    std::fs::read_to_string(testdata(rel)).unwrap()
+}
+
+fn t0() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 1, 15, 12, 0, 0).unwrap()
+}
+
+fn fuel(id: &str) -> Value {
+    read("fuel-listings/listings.jsonl")
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .find(|v| v["id"] == id)
+        .unwrap()
+}
+
+fn one(out: &ParseOutcome) -> &Listing {
+    assert_eq!(out.listings.len(), 1, "{:?}", out.rejections);
+    assert!(out.rejections.is_empty());
+    &out.listings[0]
+}
+
+/// A buyer's copy of a detail page: title, location, label/value rows (value on the next line,
+/// as a browser copies the two-column rows), then the description. Built from fl-010's real
+/// text (arnenoori row 107, listing 2099977).
+#[test]
+fn pasted_text_from_a_real_listing_labels_on_their_own_lines() {
+    let v = fuel("fl-010");
+    let text = format!(
+        "{}\n{}\nAsking Price:\n{}\nCash Flow (SDE):\n{}\nGross Revenue:\n{}\nEBITDA:\nNot Disclosed\nBusiness Description\n{}\n",
+        v["title"].as_str().unwrap(),
+        v["location"].as_str().unwrap(),
+        v["asking_price_text"].as_str().unwrap(),
+        v["cash_flow_text"].as_str().unwrap(),
+        v["gross_revenue_text"].as_str().unwrap(),
+        v["description"].as_str().unwrap()
+    );
+    let out = parse_bytes("pasted", text.as_bytes(), t0());
+    let l = one(&out);
+    assert_eq!(l.source, ListingSource::PastedText);
+    assert_eq!(
+        l.title.as_deref(),
+        Some("High Volume Gas Station, Multiple Fast food franchise and Drive Thru")
+    );
+    assert_eq!(
+        (l.city.as_deref(), l.state.as_deref(), l.country.as_deref()),
+        (Some("Frederick County"), Some("VA"), Some("US"))
+    );
+    assert_eq!(l.asking_price, Some(895_000));
+    assert_eq!(l.cash_flow, Some(325_000));
+    assert_eq!(l.gross_revenue, None, "N/A is not disclosed");
+    assert_eq!(l.ebitda, None);
+    let d = l.description.as_deref().unwrap();
+    assert!(
+        d.starts_with("Rare opportunities to own a state-of-the-art"),
+        "{d}"
+    );
+    assert!(!d.contains("Asking Price") && !d.contains("Business Description"));
+    // listing id: text- + 12 hex of sha256 of the trimmed text.
+    assert!(
+        l.listing_id.starts_with("text-") && l.listing_id.len() == 17,
+        "{}",
+        l.listing_id
+    );
+    assert_eq!(l.content_hash, l.compute_content_hash());
+    // Same text, same id.
+    assert_eq!(
+        parse_bytes("again", text.as_bytes(), t0()).listings[0].listing_id,
+        l.listing_id
+    );
+}
+
+/// Same-line labels ("Asking Price: $1,900,000"), location first, phone numbers removed.
+#[test]
+fn pasted_text_same_line_labels_location_first_and_phone_removed() {
+    let v = fuel("fl-001");
+    let text = format!(
+        "{}\nAsking Price: {}\nCash Flow: {}\nGross Revenue: {}\n\n{}",
+        v["location"].as_str().unwrap(),
+        v["asking_price_text"].as_str().unwrap(),
+        v["cash_flow_text"].as_str().unwrap(),
+        v["gross_revenue_text"].as_str().unwrap(),
+        v["description"].as_str().unwrap()
+    );
+    let out = parse_bytes("pasted.txt", text.as_bytes(), t0());
+    let l = one(&out);
+    assert_eq!(l.city.as_deref(), Some("Cumberland County"));
+    assert_eq!(l.state.as_deref(), Some("IL"));
+    assert_eq!(l.title, None);
+    assert_eq!(l.asking_price, Some(1_900_000));
+    assert_eq!(l.cash_flow, None);
+    let d = l.description.as_deref().unwrap();
+    assert!(d.contains("[removed]") && !d.contains("555-0100"), "{d}");
+    // Figures inside the description are not read as fields.
+    assert_eq!(l.gross_revenue, None);
+}
+
+/// Text with no labels and no title-like first line is still a listing (description only).
+#[test]
+fn pasted_text_without_labels_is_description_only() {
+    let v = fuel("fl-003");
+    let d = v["description"].as_str().unwrap();
+    let l = parse_bytes("p", d.as_bytes(), t0())
+        .listings
+        .into_iter()
+        .next()
+        .unwrap();
+    assert_eq!(
+        l.asking_price, None,
+        "\"Asking price is $999,999.00\" is a sentence, not a label"
+    );
+    assert_eq!(l.title, None);
+    assert!(
+        l.description.as_deref().unwrap().contains("[removed]"),
+        "e-mail removed"
+    );
+    assert!(!l
+        .description
+        .as_deref()
+        .unwrap()
+        .contains("broker@example.com"));
+}
+
+#[test]
+fn pasted_text_status_and_real_estate_rows() {
+    let v = fuel("fl-002");
+    let text = format!(
+        "{}\n{}\nAsking Price:\t{}\nReal Estate:\tOwned\nIncluded in asking price\nFF&E:\t$50,000\nNot included in asking price\nEstablished:\t2022\n{}",
+        v["title"].as_str().unwrap(),
+        v["location"].as_str().unwrap(),
+        v["asking_price_text"].as_str().unwrap(),
+        v["description"].as_str().unwrap()
+    );
+    let l = parse_bytes("p", text.as_bytes(), t0())
+        .listings
+        .into_iter()
+        .next()
+        .unwrap();
+    assert_eq!(l.status, Some(ListingStatus::UnderContract));
+    assert_eq!(l.asking_price, Some(299_900));
+    assert_eq!(
+        l.real_estate.ownership,
+        Some(gsa_schemas::RealEstateOwnership::Owned)
+    );
+    assert_eq!(l.real_estate.included, Some(true));
+    assert_eq!(l.ffe, Some(50_000));
+    assert_eq!(l.ffe_included, Some(false));
+    assert_eq!(l.established_year, Some(2022));
+    assert_eq!(
+        (l.city.as_deref(), l.state.as_deref()),
+        (Some("Allentown"), Some("PA"))
+    );
+}
+
+#[test]
+fn empty_input_is_rejected_not_a_listing() {
+    for input in ["", "   \n\t  ", "\u{feff}"] {
+        let out = parse_bytes("empty", input.as_bytes(), t0());
+        assert!(out.listings.is_empty());
+        assert_eq!(out.rejections.len(), 1);
+        assert_eq!(out.rejections[0].kind, RejectionKind::Unrecognised);
+    }
+}
+
+/// Block pages: the real detail page's markup is not used here — an Akamai "Access Denied"
+/// page is a few lines (as reported by jesseypark/bizbuysell-monitor, micro-pe).
+#[test]
+fn block_pages_are_blocked_rejections() {
+    let akamai = "<HTML><HEAD>\n<TITLE>Access Denied</TITLE>\n</HEAD><BODY>\n<H1>Access Denied</H1>\n \nYou don't have permission to access \"http&#58;&#47;&#47;www&#46;bizbuysell&#46;com&#47;\" on this server.<P>\nReference&#32;&#35;18&#46;5e1c2e17&#46;1700000000&#46;1a2b3c\n<P>https&#58;&#47;&#47;errors&#46;edgesuite&#46;net&#47;18&#46;5e1c2e17\n</BODY>\n</HTML>\n";
+    let cf = "<!DOCTYPE html><html lang=\"en-US\"><head><title>Just a moment...</title></head><body><div id=\"challenge-stage\"></div><script src=\"/cdn-cgi/challenge-platform/h/b/orchestrate/chl_page/v1\"></script></body></html>";
+    for (name, page) in [("akamai.html", akamai), ("cf.html", cf)] {
+        let out = parse_bytes(name, page.as_bytes(), t0());
+        assert!(out.listings.is_empty(), "{name}");
+        assert_eq!(out.rejections.len(), 1, "{name}");
+        assert_eq!(
+            out.rejections[0].kind,
+            RejectionKind::Blocked,
+            "{name}: {:?}",
+            out.rejections[0]
+        );
+    }
+    assert!(gsa_scraper::block::detect_block(Some(403), "").is_some());
+    // Real pages carry reCAPTCHA for the contact form: not a block.
+    for f in [
+        "bizbuysell/html/detail-self-serve-car-wash-coalinga-ca-2026.html",
+        "bizbuysell/html/search-hvac-keyword-rendered-2026.html",
+    ] {
+        assert_eq!(
+            gsa_scraper::block::detect_block(Some(200), &read(f)),
+            None,
+            "{f}"
+        );
+    }
+}
+
+#[test]
+fn html_that_is_not_a_listing_is_unrecognised() {
+    let page = "<!DOCTYPE html><html><head><title>BizBuySell - Sell a Business</title></head><body><h1>Sell your business</h1><p>Reach millions of buyers.</p></body></html>";
+    let out = parse_bytes("other.html", page.as_bytes(), t0());
+    assert!(out.listings.is_empty());
+    assert_eq!(out.rejections[0].kind, RejectionKind::Unrecognised);
+}
+
+/// Card DOM fallback: the real rendered search page with its BBS-state script removed must give
+/// the same cards (id, price, cash flow / EBITDA by label, location) as the state JSON.
+#[test]
+fn search_card_dom_fallback_matches_state_json() {
+    for f in [
+        "bizbuysell/html/search-hvac-keyword-rendered-2026.html",
+        "bizbuysell/html/search-california-rendered-2026.html",
+    ] {
+        let html = read(f);
+        let from_state = parse_bytes(f, html.as_bytes(), t0());
+        let start = html.find("<script id=\"BBS-state\"").unwrap();
+        let end = start + html[start..].find("</script>").unwrap() + "</script>".len();
+        let stripped = format!("{}{}", &html[..start], &html[end..]);
+        let from_dom = parse_bytes(f, stripped.as_bytes(), t0());
+        assert!(
+            from_dom.listings.len() >= 45,
+            "{f}: {} cards",
+            from_dom.listings.len()
+        );
+        let mut compared = 0;
+        for c in &from_dom.listings {
+            assert_eq!(c.source, ListingSource::SearchCard);
+            if let Some(s) = from_state
+                .listings
+                .iter()
+                .find(|s| s.listing_id == c.listing_id)
+            {
+                compared += 1;
+                assert_eq!(c.asking_price, s.asking_price, "{f} {}", c.listing_id);
+                assert_eq!(c.city, s.city, "{f} {}", c.listing_id);
+                assert_eq!(c.state, s.state, "{f} {}", c.listing_id);
+                // The card shows one second figure: cash flow when known, else EBITDA.
+                if s.cash_flow.is_some() {
+                    assert_eq!(c.cash_flow, s.cash_flow, "{f} {}", c.listing_id);
+                } else {
+                    assert_eq!(c.cash_flow, None, "{f} {}", c.listing_id);
+                    assert_eq!(c.ebitda, s.ebitda, "{f} {}", c.listing_id);
+                }
+            }
+        }
+        assert!(
+            compared >= 45,
+            "{f}: only {compared} cards matched state records"
+        );
+    }
+    // The juice bar card shows "EBITDA: $75,000": read as EBITDA, not cash flow.
+    let html = read("bizbuysell/html/search-hvac-keyword-rendered-2026.html");
+    let start = html.find("<script id=\"BBS-state\"").unwrap();
+    let end = start + html[start..].find("</script>").unwrap() + 9;
+    let out = parse_bytes(
+        "x.html",
+        format!("{}{}", &html[..start], &html[end..]).as_bytes(),
+        t0(),
+    );
+    let juice = out
+        .listings
+        .iter()
+        .find(|l| l.listing_id == "2460501")
+        .unwrap();
+    assert_eq!(
+        (juice.asking_price, juice.cash_flow, juice.ebitda),
+        (Some(249_000), None, Some(75_000))
+    );
+}
+
+/// What `gsa parse` printed (our own Listing JSON) reads back as the same listing.
+#[test]
+fn listing_json_round_trip() {
+    let out = gsa_scraper::parse_file(&testdata(
+        "bizbuysell/html/detail-self-serve-car-wash-coalinga-ca-2026.html",
+    ))
+    .unwrap();
+    let l = one(&out).clone();
+    let json = serde_json::to_string_pretty(&l).unwrap();
+    let back = parse_bytes("listing.json", json.as_bytes(), t0());
+    assert_eq!(one(&back), &l);
+    let arr = serde_json::to_string(&vec![l.clone(), l.clone()]).unwrap();
+    assert_eq!(
+        parse_bytes("listings.json", arr.as_bytes(), t0())
+            .listings
+            .len(),
+        2
+    );
+    let jsonl = format!(
+        "{}\n{}\n",
+        serde_json::to_string(&l).unwrap(),
+        serde_json::to_string(&l).unwrap()
+    );
+    assert_eq!(
+        parse_bytes("listings.jsonl", jsonl.as_bytes(), t0())
+            .listings
+            .len(),
+        2
+    );
+    // A listing JSON with a wrong type is a malformed rejection.
+    let bad = json.replacen("\"asking_price\": 625000", "\"asking_price\": \"lots\"", 1);
+    let out = parse_bytes("bad.json", bad.as_bytes(), t0());
+    assert_eq!(out.rejections[0].kind, RejectionKind::Malformed);
+}
+
+/// The API response wrapper and a single apify record are sniffed as API JSON.
+#[test]
+fn api_wrappers_and_single_record() {
+    let arr: Value = serde_json::from_str(&read(
+        "bizbuysell/datasets/api-bff-v2-bfs-search-results-2025.json",
+    ))
+    .unwrap();
+    let wrapped = serde_json::json!({"status": 200, "value": {"bfsSearchResult": {"count": 521, "value": arr}}});
+    let out = parse_bytes("resp.json", wrapped.to_string().as_bytes(), t0());
+    assert_eq!(out.listings.len(), 465);
+    assert!(out
+        .listings
+        .iter()
+        .all(|l| l.source == ListingSource::ApiRecord));
+    let apify: Value = serde_json::from_str(&read(
+        "bizbuysell/datasets/apify-style-listing-with-contact-2024.json",
+    ))
+    .unwrap();
+    let single = apify[0].to_string();
+    let out = parse_bytes("one.json", single.as_bytes(), t0());
+    assert_eq!(one(&out).listing_id, "2319057");
+    // Broker contact is never carried into the listing.
+    let s = serde_json::to_string(&out.listings[0]).unwrap();
+    assert!(!s.contains("555-0100") && !s.contains("Broker Name"));
+}
+
+/// No listing from any real fixture carries a phone number or e-mail address.
+#[test]
+fn no_contact_data_in_any_listing() {
+    for dir in ["bizbuysell/html", "bizbuysell/datasets"] {
+        for e in std::fs::read_dir(testdata(dir)).unwrap().flatten() {
+            let out = gsa_scraper::parse_file(&e.path()).unwrap();
+            for l in &out.listings {
+                let s = serde_json::to_string(l).unwrap();
+                assert!(
+                    !s.contains("555-0100") && !s.contains("@example.com"),
+                    "{:?} {}",
+                    e.path(),
+                    l.listing_id
+                );
+            }
+        }
+    }
+}
