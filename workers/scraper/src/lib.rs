@@ -21,6 +21,7 @@ pub mod detail;
 pub mod dom;
 pub mod error;
 pub mod fields;
+pub mod inbox;
 pub mod jsonld;
 pub mod jsonutil;
 pub mod location;
@@ -99,7 +100,7 @@ pub fn parse_bytes(input_name: &str, bytes: &[u8], fetched_at: DateTime<Utc>) ->
             "empty input (nothing but whitespace)".into(),
         ));
     }
-    match sniff::sniff(input_name, text) {
+    let out = match sniff::sniff(input_name, text) {
         Format::Html => parse_html(input_name, text, fetched_at),
         Format::Json => match jsonutil::parse_lenient(text) {
             Some(v) => parse_json(input_name, &v, fetched_at),
@@ -118,7 +119,12 @@ pub fn parse_bytes(input_name: &str, bytes: &[u8], fetched_at: DateTime<Utc>) ->
         Format::JsonLines => parse_json_lines(input_name, text, fetched_at),
         Format::Csv => csv_export::parse_csv(input_name, text, fetched_at),
         Format::Text => ParseOutcome::one(text::parse_text(input_name, text, fetched_at)),
+    };
+    if out.listings.is_empty() && out.rejections.is_empty() {
+        // E.g. a CSV with a header and no data rows, or only inline-ad records.
+        return ParseOutcome::rejected(rejection(input_name, RejectionKind::Unrecognised, "input holds no listing records".into()));
     }
+    out
 }
 
 /// Reads a file and parses it with [`parse_bytes`]; `fetched_at` is the file's modification
