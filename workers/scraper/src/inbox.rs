@@ -25,7 +25,11 @@ pub const SETTLE: Duration = Duration::from_millis(500);
 pub const EXTENSIONS: &[&str] = &["html", "htm", "json", "csv", "txt"];
 
 /// Runs the inbox watcher until `shutdown`.
-pub async fn run(cfg: &Config, js: jetstream::Context, mut shutdown: Shutdown) -> anyhow::Result<()> {
+pub async fn run(
+    cfg: &Config,
+    js: jetstream::Context,
+    mut shutdown: Shutdown,
+) -> anyhow::Result<()> {
     let inbox = cfg.inbox.clone();
     for sub in ["", "processed", "failed"] {
         std::fs::create_dir_all(inbox.join(sub))?;
@@ -36,7 +40,9 @@ pub async fn run(cfg: &Config, js: jetstream::Context, mut shutdown: Shutdown) -
         for path in ready_files(&inbox) {
             match ingest(&publisher, &path).await {
                 Ok(s) => tracing::info!(file = %path.display(), summary = %s, "ingested"),
-                Err(e) => tracing::warn!(file = %path.display(), error = %format!("{e:#}"), "ingest failed"),
+                Err(e) => {
+                    tracing::warn!(file = %path.display(), error = %format!("{e:#}"), "ingest failed")
+                }
             }
         }
         tokio::select! {
@@ -50,7 +56,9 @@ pub async fn run(cfg: &Config, js: jetstream::Context, mut shutdown: Shutdown) -
 
 /// Files in the inbox root with a known extension that have settled, oldest first.
 pub fn ready_files(inbox: &Path) -> Vec<PathBuf> {
-    let Ok(rd) = std::fs::read_dir(inbox) else { return Vec::new() };
+    let Ok(rd) = std::fs::read_dir(inbox) else {
+        return Vec::new();
+    };
     let now = SystemTime::now();
     let mut files: Vec<(SystemTime, PathBuf)> = rd
         .flatten()
@@ -76,18 +84,28 @@ pub async fn ingest(publisher: &Publisher, path: &Path) -> anyhow::Result<Publis
     let outcome = match crate::parse_file(path) {
         Ok(o) => o,
         Err(e) => {
-            move_to(path, &dir.join("failed"), Some(&format!("cannot read the file: {e}")))?;
+            move_to(
+                path,
+                &dir.join("failed"),
+                Some(&format!("cannot read the file: {e}")),
+            )?;
             return Err(e.into());
         }
     };
-    let summary = publisher.publish(&outcome.listings, &outcome.rejections).await?;
+    let summary = publisher
+        .publish(&outcome.listings, &outcome.rejections)
+        .await?;
     if outcome.listings.is_empty() {
         let reasons: Vec<String> = outcome
             .rejections
             .iter()
             .map(|r| format!("{:?}: {}", r.kind, r.reason))
             .collect();
-        let reason = if reasons.is_empty() { "no listing found".to_string() } else { reasons.join("\n") };
+        let reason = if reasons.is_empty() {
+            "no listing found".to_string()
+        } else {
+            reasons.join("\n")
+        };
         move_to(path, &dir.join("failed"), Some(&reason))?;
     } else {
         move_to(path, &dir.join("processed"), None)?;
@@ -97,7 +115,10 @@ pub async fn ingest(publisher: &Publisher, path: &Path) -> anyhow::Result<Publis
 
 fn move_to(path: &Path, dir: &Path, reason: Option<&str>) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let mut target = dir.join(&name);
     if target.exists() {
         let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3f");

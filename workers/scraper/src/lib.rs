@@ -122,7 +122,11 @@ pub fn parse_bytes(input_name: &str, bytes: &[u8], fetched_at: DateTime<Utc>) ->
     };
     if out.listings.is_empty() && out.rejections.is_empty() {
         // E.g. a CSV with a header and no data rows, or only inline-ad records.
-        return ParseOutcome::rejected(rejection(input_name, RejectionKind::Unrecognised, "input holds no listing records".into()));
+        return ParseOutcome::rejected(rejection(
+            input_name,
+            RejectionKind::Unrecognised,
+            "input holds no listing records".into(),
+        ));
     }
     out
 }
