@@ -137,7 +137,9 @@ impl Config {
     /// Reads configuration: `overrides`, then the process environment, then the config file,
     /// then defaults.
     pub fn load(overrides: &Overrides) -> Result<Self, ConfigError> {
-        Self::load_from(overrides, |k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+        Self::load_from(overrides, |k| {
+            std::env::var(k).ok().filter(|v| !v.is_empty())
+        })
     }
 
     /// As [`Config::load`], with the environment given as a lookup function (for tests).
@@ -264,8 +266,14 @@ mod tests {
         assert_eq!(c.http_addr.to_string(), DEFAULT_HTTP_ADDR);
         assert_eq!(c.inbox, PathBuf::from("/nonexistent-gsa-dir/inbox"));
         assert!(!format!("{c:?}").contains("super-secret"));
-        let o = Overrides { nats_url: Some("nats://flag:1".into()), ..Default::default() };
-        assert_eq!(Config::load_from(&o, get).unwrap().nats_url, "nats://flag:1");
+        let o = Overrides {
+            nats_url: Some("nats://flag:1".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            Config::load_from(&o, get).unwrap().nats_url,
+            "nats://flag:1"
+        );
     }
 
     #[test]

@@ -11,6 +11,8 @@
 //! * `score_history`: every score card, keyed by event id.
 //! * `alerts`: every high-score alert, keyed by event id.
 //! * `logs`: every service log record, keyed by event id.
+//! * `listings_fts`, `logs_fts`: FTS5 full-text indexes over listing titles and descriptions and
+//!   over log messages (schema version 2).
 
 use std::path::Path;
 use std::time::Duration;
@@ -21,7 +23,7 @@ use rusqlite::{Connection, OpenFlags};
 pub const DB_FILE: &str = "gsa.db";
 
 /// Current schema version, stored in `schema_version`.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// How long a connection waits on a lock before failing with `SQLITE_BUSY`.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -97,6 +99,34 @@ CREATE TABLE IF NOT EXISTS logs (
 CREATE INDEX IF NOT EXISTS logs_time ON logs(time);
 "#;
 
+/// DDL of schema version 2: full-text search (SQLite FTS5) over listing titles and
+/// descriptions and over log messages, the price/cash-flow multiple as a column for sorting,
+/// and read indexes for the API's filters.
+pub const SCHEMA_V2: &str = r#"
+ALTER TABLE listings ADD COLUMN multiple REAL;
+ALTER TABLE listings ADD COLUMN city TEXT;
+UPDATE listings SET
+    multiple = CASE WHEN cash_flow > 0 THEN CAST(asking_price AS REAL) / cash_flow END,
+    city = json_extract(data, '$.city');
+CREATE INDEX IF NOT EXISTS listings_state ON listings(state);
+CREATE INDEX IF NOT EXISTS listings_price ON listings(asking_price);
+CREATE INDEX IF NOT EXISTS listings_updated ON listings(updated_at);
+CREATE INDEX IF NOT EXISTS alerts_time ON alerts(time);
+CREATE INDEX IF NOT EXISTS logs_service_time ON logs(service, time);
+CREATE VIRTUAL TABLE IF NOT EXISTS listings_fts USING fts5(
+    listing_id UNINDEXED, title, description, tokenize = 'porter unicode61'
+);
+INSERT INTO listings_fts (listing_id, title, description)
+    SELECT listing_id, COALESCE(title, ''), COALESCE(json_extract(data, '$.description'), '') FROM listings;
+CREATE VIRTUAL TABLE IF NOT EXISTS logs_fts USING fts5(
+    event_id UNINDEXED, message, tokenize = 'unicode61'
+);
+INSERT INTO logs_fts (event_id, message) SELECT event_id, message FROM logs;
+"#;
+
+/// Every migration in order: `(version, DDL)`.
+pub const MIGRATIONS: &[(i64, &str)] = &[(1, SCHEMA_V1), (2, SCHEMA_V2)];
+
 /// Errors opening or migrating the store.
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
@@ -129,7 +159,9 @@ pub fn open_rw(path: &Path) -> Result<Connection, DbError> {
 pub fn open_ro(path: &Path) -> Result<Connection, DbError> {
     let conn = Connection::open_with_flags(
         path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
+        OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI,
     )?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
     Ok(conn)
@@ -138,16 +170,27 @@ pub fn open_ro(path: &Path) -> Result<Connection, DbError> {
 /// Brings the schema up to [`SCHEMA_VERSION`], recording the version in `schema_version`.
 pub fn migrate(conn: &Connection) -> Result<(), DbError> {
     conn.execute_batch("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);")?;
-    let found: i64 = conn
-        .query_row("SELECT COALESCE(MAX(version), 0) FROM schema_version", [], |r| r.get(0))?;
+    let found: i64 = conn.query_row(
+        "SELECT COALESCE(MAX(version), 0) FROM schema_version",
+        [],
+        |r| r.get(0),
+    )?;
     if found > SCHEMA_VERSION {
-        return Err(DbError::TooNew { found, supported: SCHEMA_VERSION });
+        return Err(DbError::TooNew {
+            found,
+            supported: SCHEMA_VERSION,
+        });
     }
-    if found < 1 {
-        let tx = conn.unchecked_transaction()?;
-        tx.execute_batch(SCHEMA_V1)?;
-        tx.execute("INSERT INTO schema_version (version) VALUES (1)", [])?;
-        tx.commit()?;
+    for (version, ddl) in MIGRATIONS {
+        if *version > found {
+            let tx = conn.unchecked_transaction()?;
+            tx.execute_batch(ddl)?;
+            tx.execute(
+                "INSERT INTO schema_version (version) VALUES (?1)",
+                [version],
+            )?;
+            tx.commit()?;
+        }
     }
     Ok(())
 }
@@ -157,16 +200,74 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_version_1_database_migrates_to_the_current_version_keeping_its_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(DB_FILE);
+        {
+            // A database exactly as version 1 of gsa made it, with one listing and one log.
+            let c = Connection::open(&path).unwrap();
+            c.execute_batch("CREATE TABLE schema_version (version INTEGER NOT NULL);")
+                .unwrap();
+            c.execute_batch(SCHEMA_V1).unwrap();
+            c.execute("INSERT INTO schema_version VALUES (1)", [])
+                .unwrap();
+            c.execute(
+                "INSERT INTO listings VALUES ('2365036', json('{\"city\":\"Dayton\",\"description\":\"Contract manufacturer of medical devices\"}'),
+                 'Specialty Contract Manufacturer', 'OH', NULL, 1370000, 685000, 'h', 'e', 't', 't')",
+                [],
+            )
+            .unwrap();
+            c.execute("INSERT INTO logs VALUES ('l1','t','analyzer','INFO','x','scored listing quickly','{}')", []).unwrap();
+        }
+        let c = open_rw(&path).unwrap();
+        let v: i64 = c
+            .query_row("SELECT MAX(version) FROM schema_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, SCHEMA_VERSION);
+        let (m, city): (f64, String) = c
+            .query_row(
+                "SELECT multiple, city FROM listings WHERE listing_id='2365036'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert!((m - 2.0).abs() < 1e-9, "multiple backfilled: {m}");
+        assert_eq!(city, "Dayton");
+        let hit: String = c
+            .query_row(
+                "SELECT listing_id FROM listings_fts WHERE listings_fts MATCH 'medical'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(hit, "2365036");
+        let log: String = c
+            .query_row(
+                "SELECT event_id FROM logs_fts WHERE logs_fts MATCH 'quickly'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(log, "l1");
+    }
+
+    #[test]
     fn migrate_is_idempotent_and_ro_cannot_write() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(DB_FILE);
         let rw = open_rw(&path).unwrap();
         migrate(&rw).unwrap();
-        let v: i64 = rw.query_row("SELECT COUNT(*) FROM schema_version", [], |r| r.get(0)).unwrap();
-        assert_eq!(v, 1);
-        let mode: String = rw.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+        let v: i64 = rw
+            .query_row("SELECT COUNT(*) FROM schema_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, SCHEMA_VERSION);
+        let mode: String = rw
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(mode, "wal");
         let ro = open_ro(&path).unwrap();
-        assert!(ro.execute("INSERT INTO logs VALUES ('a','t','s','l','t','m','{}')", []).is_err());
+        assert!(ro
+            .execute("INSERT INTO logs VALUES ('a','t','s','l','t','m','{}')", [])
+            .is_err());
     }
 }

@@ -47,7 +47,9 @@ pub async fn connect(url: &str, service: &str) -> anyhow::Result<async_nats::Cli
 
 /// `true` when something accepts TCP connections at the URL's host and port within 1 s.
 pub async fn answers(url: &str) -> bool {
-    let Some(addr) = host_port(url) else { return false };
+    let Some(addr) = host_port(url) else {
+        return false;
+    };
     matches!(
         tokio::time::timeout(Duration::from_secs(1), tokio::net::TcpStream::connect(addr)).await,
         Ok(Ok(_))
@@ -61,7 +63,11 @@ pub fn host_port(url: &str) -> Option<String> {
     if hostport.is_empty() {
         return None;
     }
-    Some(if hostport.contains(':') { hostport.to_string() } else { format!("{hostport}:4222") })
+    Some(if hostport.contains(':') {
+        hostport.to_string()
+    } else {
+        format!("{hostport}:4222")
+    })
 }
 
 /// Creates (or updates to the current limits) every gsa stream and KV bucket.
@@ -112,7 +118,13 @@ pub async fn key_value(js: &jetstream::Context, bucket: &str) -> anyhow::Result<
 /// Turns any string into a valid KV key (`[-_=.a-zA-Z0-9]`, others as `_`).
 pub fn kv_key(s: &str) -> String {
     s.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || "-_=".contains(c) { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_=".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect()
 }
 
@@ -136,7 +148,9 @@ pub async fn publish_event_nowait<T: Serialize>(
     let payload = serde_json::to_vec(event)?;
     let mut headers = HeaderMap::new();
     headers.insert("Nats-Msg-Id", event.id.as_str());
-    Ok(js.publish_with_headers(subject.to_string(), headers, payload.into()).await?)
+    Ok(js
+        .publish_with_headers(subject.to_string(), headers, payload.into())
+        .await?)
 }
 
 /// Why handling one message failed.
@@ -153,7 +167,8 @@ pub enum HandleError {
 
 /// Parses the envelope head of a message, or a permanent error.
 pub fn parse_head(payload: &[u8]) -> Result<EnvelopeHead, HandleError> {
-    serde_json::from_slice(payload).map_err(|e| HandleError::Permanent(format!("not a gsa event: {e}")))
+    serde_json::from_slice(payload)
+        .map_err(|e| HandleError::Permanent(format!("not a gsa event: {e}")))
 }
 
 /// A durable pull consumer to run with [`run_consumer`].
@@ -232,7 +247,9 @@ where
         for m in chunk {
             match m {
                 Ok(m) => batch.push(m),
-                Err(e) => tracing::warn!(consumer = %spec.durable, error = %e, "pull error; continuing"),
+                Err(e) => {
+                    tracing::warn!(consumer = %spec.durable, error = %e, "pull error; continuing")
+                }
             }
         }
         if batch.is_empty() {
@@ -258,8 +275,10 @@ async fn settle(
         Ok(()) => msg.ack().await,
         Err(HandleError::Transient(e)) if delivered < MAX_DELIVER => {
             tracing::warn!(consumer = %spec.durable, delivered, error = %e, "will retry");
-            msg.ack_with(AckKind::Nak(Some(Duration::from_millis(250 * (1 << delivered.min(6))))))
-                .await
+            msg.ack_with(AckKind::Nak(Some(Duration::from_millis(
+                250 * (1 << delivered.min(6)),
+            ))))
+            .await
         }
         Err(e) => {
             tracing::error!(consumer = %spec.durable, subject = %msg.subject, delivered, error = %e, "dead-lettering");
@@ -289,12 +308,20 @@ pub async fn dead_letter(
     if let Ok(info) = msg.info() {
         headers.insert(
             "Nats-Msg-Id",
-            format!("dlq-{}-{}-{}", spec.durable, info.stream, info.stream_sequence).as_str(),
+            format!(
+                "dlq-{}-{}-{}",
+                spec.durable, info.stream, info.stream_sequence
+            )
+            .as_str(),
         );
     }
-    js.publish_with_headers(subjects::dlq_subject(&msg.subject), headers, msg.payload.clone())
-        .await?
-        .await?;
+    js.publish_with_headers(
+        subjects::dlq_subject(&msg.subject),
+        headers,
+        msg.payload.clone(),
+    )
+    .await?
+    .await?;
     Ok(())
 }
 
@@ -304,9 +331,18 @@ mod tests {
 
     #[test]
     fn host_port_forms() {
-        assert_eq!(host_port("nats://127.0.0.1:4222").as_deref(), Some("127.0.0.1:4222"));
-        assert_eq!(host_port("nats://user:pw@host").as_deref(), Some("host:4222"));
-        assert_eq!(host_port("localhost:5000").as_deref(), Some("localhost:5000"));
+        assert_eq!(
+            host_port("nats://127.0.0.1:4222").as_deref(),
+            Some("127.0.0.1:4222")
+        );
+        assert_eq!(
+            host_port("nats://user:pw@host").as_deref(),
+            Some("host:4222")
+        );
+        assert_eq!(
+            host_port("localhost:5000").as_deref(),
+            Some("localhost:5000")
+        );
         assert_eq!(host_port("nats://").as_deref(), None);
     }
 

@@ -44,11 +44,15 @@ impl LogShipper {
                 let subject = subjects::log_subject(&rec.service);
                 let service = rec.service.clone();
                 let env = Envelope::new(&service, event_type::LOG_RECORD, id, None, rec);
-                let Ok(payload) = serde_json::to_vec(&env) else { continue };
+                let Ok(payload) = serde_json::to_vec(&env) else {
+                    continue;
+                };
                 let mut headers = async_nats::HeaderMap::new();
                 headers.insert("Nats-Msg-Id", env.id.as_str());
                 // A failed publish is not logged (that would be shipped again).
-                let _ = client.publish_with_headers(subject, headers, payload.into()).await;
+                let _ = client
+                    .publish_with_headers(subject, headers, payload.into())
+                    .await;
             }
         });
     }
@@ -61,11 +65,18 @@ pub fn init(service: &str, ship: bool) -> LogShipper {
     let dropped = Arc::new(AtomicU64::new(0));
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,async_nats=warn,hyper=warn,tower_http=info"));
-    let json = std::env::var("GSA_LOG_FORMAT").map(|v| v == "json").unwrap_or(false);
+    let json = std::env::var("GSA_LOG_FORMAT")
+        .map(|v| v == "json")
+        .unwrap_or(false);
     let stderr = if json {
-        tracing_subscriber::fmt::layer().json().with_writer(std::io::stderr).boxed()
+        tracing_subscriber::fmt::layer()
+            .json()
+            .with_writer(std::io::stderr)
+            .boxed()
     } else {
-        tracing_subscriber::fmt::layer().with_writer(std::io::stderr).boxed()
+        tracing_subscriber::fmt::layer()
+            .with_writer(std::io::stderr)
+            .boxed()
     };
     let nats_layer = ship.then(|| NatsLayer {
         default_service: service.to_string(),
@@ -77,7 +88,10 @@ pub fn init(service: &str, ship: bool) -> LogShipper {
         .with(stderr)
         .with(nats_layer)
         .try_init();
-    LogShipper { rx: ship.then_some(rx), dropped }
+    LogShipper {
+        rx: ship.then_some(rx),
+        dropped,
+    }
 }
 
 /// The layer that copies records into the shipping buffer.
@@ -141,7 +155,8 @@ impl Visit for FieldVisitor {
         if field.name() == "message" {
             self.message = value.to_string();
         } else {
-            self.fields.insert(field.name().to_string(), value.to_string());
+            self.fields
+                .insert(field.name().to_string(), value.to_string());
         }
     }
 
@@ -149,7 +164,8 @@ impl Visit for FieldVisitor {
         if field.name() == "message" {
             self.message = format!("{value:?}");
         } else {
-            self.fields.insert(field.name().to_string(), format!("{value:?}"));
+            self.fields
+                .insert(field.name().to_string(), format!("{value:?}"));
         }
     }
 }

@@ -33,7 +33,9 @@ pub fn nats_server_bin() -> Option<PathBuf> {
         .unwrap_or_default();
     dirs.push("/usr/sbin".into());
     dirs.push("/usr/bin".into());
-    dirs.into_iter().map(|d| d.join("nats-server")).find(|p| p.is_file())
+    dirs.into_iter()
+        .map(|d| d.join("nats-server"))
+        .find(|p| p.is_file())
 }
 
 /// A TCP port on 127.0.0.1 that was free a moment ago.
@@ -51,13 +53,15 @@ impl NatsServer {
         let bin = nats_server_bin().expect(
             "nats-server not found: install it (apt-get install nats-server) or set NATS_SERVER_BIN",
         );
-        let store = std::env::temp_dir().join(format!(
-            "gsa-nats-{}-{}",
-            std::process::id(),
-            free_port()
-        ));
+        let store =
+            std::env::temp_dir().join(format!("gsa-nats-{}-{}", std::process::id(), free_port()));
         std::fs::create_dir_all(&store).expect("create nats store dir");
-        Self::start_with(&bin, &store, free_port(), tempfile_dir::TempDir(store.clone()))
+        Self::start_with(
+            &bin,
+            &store,
+            free_port(),
+            tempfile_dir::TempDir(store.clone()),
+        )
     }
 
     fn start_with(bin: &Path, store: &Path, port: u16, guard: tempfile_dir::TempDir) -> Self {
@@ -68,10 +72,17 @@ impl NatsServer {
             .stderr(Stdio::null())
             .spawn()
             .expect("spawn nats-server");
-        let server = Self { child, port, _store: guard };
+        let server = Self {
+            child,
+            port,
+            _store: guard,
+        };
         let deadline = Instant::now() + Duration::from_secs(15);
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "nats-server did not start on port {port}");
+            assert!(
+                Instant::now() < deadline,
+                "nats-server did not start on port {port}"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
         server

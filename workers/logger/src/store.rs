@@ -58,7 +58,9 @@ pub enum Stored {
 impl Store {
     /// Opens (creating and migrating) the store at `path`.
     pub fn open(path: &Path) -> Result<Self, DbError> {
-        Ok(Self { conn: db::open_rw(path)? })
+        Ok(Self {
+            conn: db::open_rw(path)?,
+        })
     }
 
     /// The underlying connection (for tests and maintenance).
@@ -72,7 +74,12 @@ impl Store {
     pub fn store_batch(&mut self, batch: &[Incoming]) -> Vec<Result<Stored, StoreError>> {
         let mut tx = match self.conn.transaction() {
             Ok(tx) => tx,
-            Err(e) => return batch.iter().map(|_| Err(StoreError::Sqlite(clone_err(&e)))).collect(),
+            Err(e) => {
+                return batch
+                    .iter()
+                    .map(|_| Err(StoreError::Sqlite(clone_err(&e))))
+                    .collect()
+            }
         };
         let mut results = Vec::with_capacity(batch.len());
         for ev in batch {
@@ -85,7 +92,10 @@ impl Store {
             results.push(r);
         }
         if let Err(e) = tx.commit() {
-            return batch.iter().map(|_| Err(StoreError::Sqlite(clone_err(&e)))).collect();
+            return batch
+                .iter()
+                .map(|_| Err(StoreError::Sqlite(clone_err(&e))))
+                .collect();
         }
         results
     }
@@ -185,6 +195,10 @@ fn store_one(conn: &Connection, ev: &Incoming) -> Result<Stored, StoreError> {
                     serde_json::to_string(&r.fields).unwrap_or_default()
                 ],
             )?;
+            conn.execute(
+                "INSERT INTO logs_fts (event_id, message) VALUES (?1, ?2)",
+                params![h.id, r.message],
+            )?;
         }
         Payload::Other => {}
     }
@@ -192,9 +206,18 @@ fn store_one(conn: &Connection, ev: &Incoming) -> Result<Stored, StoreError> {
 }
 
 /// Merges `l` into the stored listing field by field ([`Listing::merged`]).
-fn upsert_listing(conn: &Connection, l: &Listing, event_id: &str, now: &str) -> Result<(), StoreError> {
+fn upsert_listing(
+    conn: &Connection,
+    l: &Listing,
+    event_id: &str,
+    now: &str,
+) -> Result<(), StoreError> {
     let existing: Option<String> = conn
-        .query_row("SELECT data FROM listings WHERE listing_id = ?1", [&l.listing_id], |r| r.get(0))
+        .query_row(
+            "SELECT data FROM listings WHERE listing_id = ?1",
+            [&l.listing_id],
+            |r| r.get(0),
+        )
         .optional()?;
     let merged = match existing.and_then(|s| serde_json::from_str::<Listing>(&s).ok()) {
         Some(old) => old.merged(l),
@@ -202,11 +225,12 @@ fn upsert_listing(conn: &Connection, l: &Listing, event_id: &str, now: &str) -> 
     };
     let data = serde_json::to_string(&merged).unwrap_or_default();
     conn.execute(
-        "INSERT INTO listings (listing_id, data, title, state, category, asking_price, cash_flow, content_hash, event_id, first_seen, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)
+        "INSERT INTO listings (listing_id, data, title, state, category, asking_price, cash_flow, content_hash, event_id, first_seen, updated_at, multiple, city)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12)
          ON CONFLICT(listing_id) DO UPDATE SET data=excluded.data, title=excluded.title, state=excluded.state,
            category=excluded.category, asking_price=excluded.asking_price, cash_flow=excluded.cash_flow,
-           content_hash=excluded.content_hash, event_id=excluded.event_id, updated_at=excluded.updated_at",
+           content_hash=excluded.content_hash, event_id=excluded.event_id, updated_at=excluded.updated_at,
+           multiple=excluded.multiple, city=excluded.city",
         params![
             merged.listing_id,
             data,
@@ -217,10 +241,94 @@ fn upsert_listing(conn: &Connection, l: &Listing, event_id: &str, now: &str) -> 
             merged.cash_flow,
             merged.content_hash,
             event_id,
-            now
+            now,
+            merged.multiple(),
+            merged.city
+        ],
+    )?;
+    conn.execute(
+        "DELETE FROM listings_fts WHERE listing_id = ?1",
+        [&merged.listing_id],
+    )?;
+    conn.execute(
+        "INSERT INTO listings_fts (listing_id, title, description) VALUES (?1, ?2, ?3)",
+        params![
+            merged.listing_id,
+            merged.title.as_deref().unwrap_or(""),
+            merged.description.as_deref().unwrap_or("")
         ],
     )?;
     Ok(())
+}
+
+/// How long stored rows are kept (`None` keeps them forever).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    /// Service log records (default 30 days).
+    pub logs_days: Option<u32>,
+    /// Raw events (default: forever).
+    pub events_days: Option<u32>,
+    /// Score history rows other than each listing's latest (default: forever).
+    pub score_history_days: Option<u32>,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Self {
+            logs_days: Some(30),
+            events_days: None,
+            score_history_days: None,
+        }
+    }
+}
+
+/// Rows deleted by one retention pass.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Purged {
+    /// Log records.
+    pub logs: usize,
+    /// Events.
+    pub events: usize,
+    /// Score history rows.
+    pub score_history: usize,
+}
+
+impl Store {
+    /// Deletes rows older than the retention policy allows, as of `now`, in one transaction.
+    /// The latest score of each listing is never deleted.
+    pub fn apply_retention(
+        &mut self,
+        policy: &Retention,
+        now: chrono::DateTime<Utc>,
+    ) -> Result<Purged, rusqlite::Error> {
+        let cutoff = |days: u32| (now - chrono::Duration::days(days.into())).to_rfc3339();
+        let tx = self.conn.transaction()?;
+        let mut p = Purged::default();
+        if let Some(d) = policy.logs_days {
+            let c = cutoff(d);
+            tx.execute(
+                "DELETE FROM logs_fts WHERE event_id IN (SELECT event_id FROM logs WHERE time < ?1)",
+                [&c],
+            )?;
+            p.logs = tx.execute("DELETE FROM logs WHERE time < ?1", [&c])?;
+            tx.execute(
+                "DELETE FROM events WHERE type = ?1 AND time < ?2",
+                params![event_type::LOG_RECORD, c],
+            )?;
+        }
+        if let Some(d) = policy.events_days {
+            p.events = tx.execute("DELETE FROM events WHERE time < ?1", [cutoff(d)])?;
+        }
+        if let Some(d) = policy.score_history_days {
+            p.score_history = tx.execute(
+                "DELETE FROM score_history WHERE scored_at < ?1
+                 AND event_id NOT IN (SELECT event_id FROM scores)",
+                [cutoff(d)],
+            )?;
+        }
+        tx.commit()?;
+        Ok(p)
+    }
 }
 
 #[cfg(test)]
@@ -230,7 +338,10 @@ mod tests {
 
     fn incoming<T: serde::Serialize>(subject: &str, env: &Envelope<T>) -> Incoming {
         let v = serde_json::to_vec(env).unwrap();
-        Incoming { subject: subject.into(), head: serde_json::from_slice(&v).unwrap() }
+        Incoming {
+            subject: subject.into(),
+            head: serde_json::from_slice(&v).unwrap(),
+        }
     }
 
     #[test]
@@ -245,10 +356,33 @@ mod tests {
             ..Default::default()
         }
         .with_content_hash();
-        let e1 = Envelope::new("scraper", event_type::LISTING_SCRAPED, detail.event_id(), Some(detail.listing_id.clone()), detail.clone());
-        let card = Listing { listing_id: "2365036".into(), ebitda: Some(1), asking_price: Some(5), source: ListingSource::SearchCard, ..Default::default() }.with_content_hash();
-        let e2 = Envelope::new("scraper", event_type::LISTING_SCRAPED, card.event_id(), Some("2365036".into()), card);
-        let batch = vec![incoming("gsa.listing.scraped", &e1), incoming("gsa.listing.scraped", &e1), incoming("gsa.listing.scraped", &e2)];
+        let e1 = Envelope::new(
+            "scraper",
+            event_type::LISTING_SCRAPED,
+            detail.event_id(),
+            Some(detail.listing_id.clone()),
+            detail.clone(),
+        );
+        let card = Listing {
+            listing_id: "2365036".into(),
+            ebitda: Some(1),
+            asking_price: Some(5),
+            source: ListingSource::SearchCard,
+            ..Default::default()
+        }
+        .with_content_hash();
+        let e2 = Envelope::new(
+            "scraper",
+            event_type::LISTING_SCRAPED,
+            card.event_id(),
+            Some("2365036".into()),
+            card,
+        );
+        let batch = vec![
+            incoming("gsa.listing.scraped", &e1),
+            incoming("gsa.listing.scraped", &e1),
+            incoming("gsa.listing.scraped", &e2),
+        ];
         let r = store.store_batch(&batch);
         assert!(matches!(r[0], Ok(Stored::New)));
         assert!(matches!(r[1], Ok(Stored::Duplicate)));
@@ -264,26 +398,135 @@ mod tests {
         assert_eq!((n_events, price, ebitda), (2, 1_370_000, 1));
     }
 
+    fn log_at(id: &str, days_ago: i64, msg: &str) -> Incoming {
+        let t = Utc::now() - chrono::Duration::days(days_ago);
+        let mut env = Envelope::new(
+            "logger",
+            event_type::LOG_RECORD,
+            id.into(),
+            None,
+            LogRecord {
+                time: t,
+                service: "analyzer".into(),
+                level: "INFO".into(),
+                target: "t".into(),
+                message: msg.into(),
+                fields: Default::default(),
+            },
+        );
+        env.time = t;
+        incoming("gsa.log.analyzer", &env)
+    }
+
+    #[test]
+    fn retention_deletes_only_what_is_older_than_the_policy() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("gsa.db")).unwrap();
+        let r = store.store_batch(&[
+            log_at("old", 31, "ancient record"),
+            log_at("new", 29, "recent record"),
+        ]);
+        assert!(r.iter().all(|x| x.is_ok()));
+        let p = store
+            .apply_retention(&Retention::default(), Utc::now())
+            .unwrap();
+        assert_eq!(p.logs, 1);
+        let left: Vec<String> = store
+            .conn()
+            .prepare("SELECT event_id FROM logs")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(left, vec!["new".to_string()]);
+        let fts: i64 = store
+            .conn()
+            .query_row(
+                "SELECT COUNT(*) FROM logs_fts WHERE logs_fts MATCH 'ancient'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(fts, 0, "full-text rows go with their log records");
+        let events: i64 = store
+            .conn()
+            .query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(events, 1);
+    }
+
+    #[test]
+    fn listing_descriptions_are_searchable() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("gsa.db")).unwrap();
+        let l = Listing {
+            listing_id: "9".into(),
+            title: Some("Shell station".into()),
+            description: Some("Hard corner with 80,000 gallons per month".into()),
+            asking_price: Some(900_000),
+            cash_flow: Some(300_000),
+            ..Default::default()
+        }
+        .with_content_hash();
+        let e = Envelope::new(
+            "scraper",
+            event_type::LISTING_SCRAPED,
+            l.event_id(),
+            Some("9".into()),
+            l,
+        );
+        assert!(store.store_batch(&[incoming("gsa.listing.scraped", &e)])[0].is_ok());
+        let (id, m): (String, f64) = store.conn().query_row(
+            "SELECT f.listing_id, l.multiple FROM listings_fts f JOIN listings l USING (listing_id) WHERE listings_fts MATCH 'gallons'",
+            [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+        assert_eq!(id, "9");
+        assert!((m - 3.0).abs() < 1e-9);
+    }
+
     #[test]
     fn bad_payload_and_unknown_type_are_rejected_without_failing_the_batch() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(&dir.path().join("gsa.db")).unwrap();
-        let bad = Envelope::new("x", event_type::LISTING_SCORED, "bad".into(), None, serde_json::json!({"nope": 1}));
+        let bad = Envelope::new(
+            "x",
+            event_type::LISTING_SCORED,
+            "bad".into(),
+            None,
+            serde_json::json!({"nope": 1}),
+        );
         let unknown = Envelope::new("x", "gsa.mystery.v9", "m".into(), None, 1);
         let log = Envelope::new(
             "x",
             event_type::LOG_RECORD,
             "log1".into(),
             None,
-            LogRecord { time: Utc::now(), service: "analyzer".into(), level: "INFO".into(), target: "t".into(), message: "hello".into(), fields: Default::default() },
+            LogRecord {
+                time: Utc::now(),
+                service: "analyzer".into(),
+                level: "INFO".into(),
+                target: "t".into(),
+                message: "hello".into(),
+                fields: Default::default(),
+            },
         );
-        let r = store.store_batch(&[incoming("gsa.listing.scored", &bad), incoming("gsa.x", &unknown), incoming("gsa.log.analyzer", &log)]);
+        let r = store.store_batch(&[
+            incoming("gsa.listing.scored", &bad),
+            incoming("gsa.x", &unknown),
+            incoming("gsa.log.analyzer", &log),
+        ]);
         assert!(matches!(r[0], Err(StoreError::BadPayload { .. })));
         assert!(matches!(r[1], Err(StoreError::UnknownType(_))));
         assert!(matches!(r[2], Ok(Stored::New)));
-        let n: i64 = store.conn().query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0)).unwrap();
+        let n: i64 = store
+            .conn()
+            .query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(n, 1, "only the valid log record is stored");
-        let msg: String = store.conn().query_row("SELECT message FROM logs", [], |r| r.get(0)).unwrap();
+        let msg: String = store
+            .conn()
+            .query_row("SELECT message FROM logs", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(msg, "hello");
     }
 }

@@ -8,10 +8,13 @@ use gsa_common::nats::{self, ConsumerSpec, HandleError};
 use gsa_common::{Config, Shutdown};
 use gsa_schemas::subjects;
 
-use crate::store::{Incoming, Store, StoreError};
+use crate::store::{Incoming, Retention, Store, StoreError};
 
 /// Most events stored in one transaction.
 pub const BATCH: usize = 500;
+
+/// How often the retention job runs.
+pub const RETENTION_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
 
 /// Runs the logging worker until `shutdown`: stores every event of every gsa stream.
 pub async fn run(cfg: &Config, js: jetstream::Context, shutdown: Shutdown) -> anyhow::Result<()> {
@@ -19,6 +22,36 @@ pub async fn run(cfg: &Config, js: jetstream::Context, shutdown: Shutdown) -> an
     let store = Arc::new(Mutex::new(Store::open(&cfg.db_path())?));
     tracing::info!(db = %cfg.db_path().display(), "logging worker started");
     let mut tasks = Vec::new();
+    {
+        let store = store.clone();
+        let mut sd = shutdown.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut tick = tokio::time::interval(RETENTION_EVERY);
+            loop {
+                tokio::select! {
+                    _ = sd.recv() => break,
+                    _ = tick.tick() => {}
+                }
+                let store = store.clone();
+                let purged = tokio::task::spawn_blocking(move || {
+                    let mut s = store.lock().unwrap_or_else(|p| p.into_inner());
+                    s.apply_retention(&Retention::default(), chrono::Utc::now())
+                })
+                .await;
+                match purged {
+                    Ok(Ok(p)) => tracing::info!(
+                        logs = p.logs,
+                        events = p.events,
+                        score_history = p.score_history,
+                        "retention pass"
+                    ),
+                    Ok(Err(e)) => tracing::warn!(error = %e, "retention pass failed"),
+                    Err(e) => tracing::warn!(error = %e, "retention task failed"),
+                }
+            }
+            Ok(())
+        }));
+    }
     for (stream, _) in subjects::STREAMS {
         let spec = ConsumerSpec {
             stream: stream.to_string(),
@@ -51,10 +84,16 @@ async fn handle(
     let mut parsed: Vec<Result<Incoming, HandleError>> = batch
         .iter()
         .map(|m| {
-            nats::parse_head(&m.payload).map(|head| Incoming { subject: m.subject.to_string(), head })
+            nats::parse_head(&m.payload).map(|head| Incoming {
+                subject: m.subject.to_string(),
+                head,
+            })
         })
         .collect();
-    let good: Vec<Incoming> = parsed.iter().filter_map(|p| p.as_ref().ok().cloned()).collect();
+    let good: Vec<Incoming> = parsed
+        .iter()
+        .filter_map(|p| p.as_ref().ok().cloned())
+        .collect();
     let stored = tokio::task::spawn_blocking(move || {
         let mut s = store.lock().unwrap_or_else(|p| p.into_inner());
         s.store_batch(&good)
