@@ -121,7 +121,13 @@ mod tests {
 
     #[test]
     fn envelope_serialises_cloudevents_field_names() {
-        let e = Envelope::new("scraper", event_type::LISTING_SCRAPED, "x".into(), Some("1".into()), 5);
+        let e = Envelope::new(
+            "scraper",
+            event_type::LISTING_SCRAPED,
+            "x".into(),
+            Some("1".into()),
+            5,
+        );
         let v = serde_json::to_value(&e).unwrap();
         assert_eq!(v["specversion"], "1.0");
         assert_eq!(v["type"], "gsa.listing.scraped.v1");

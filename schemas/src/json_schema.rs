@@ -10,10 +10,16 @@ pub fn all() -> Vec<(&'static str, Schema)> {
     use crate::*;
     vec![
         ("listing.scraped.v1.json", schema_for!(Envelope<Listing>)),
-        ("listing.updated.v1.json", schema_for!(Envelope<ListingUpdated>)),
+        (
+            "listing.updated.v1.json",
+            schema_for!(Envelope<ListingUpdated>),
+        ),
         ("listing.rejected.v1.json", schema_for!(Envelope<Rejection>)),
         ("listing.scored.v1.json", schema_for!(Envelope<ScoreCard>)),
-        ("alert.high_score.v1.json", schema_for!(Envelope<HighScoreAlert>)),
+        (
+            "alert.high_score.v1.json",
+            schema_for!(Envelope<HighScoreAlert>),
+        ),
         ("log.record.v1.json", schema_for!(Envelope<LogRecord>)),
     ]
 }

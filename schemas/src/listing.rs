@@ -283,9 +283,17 @@ mod tests {
             ..Default::default()
         };
         let m = detail.merged(&card);
-        assert_eq!(m.asking_price, Some(1_370_000), "card must not overwrite the detail page");
+        assert_eq!(
+            m.asking_price,
+            Some(1_370_000),
+            "card must not overwrite the detail page"
+        );
         assert_eq!(m.cash_flow, Some(685_000));
-        assert_eq!(m.ebitda, Some(500_000), "card fills what the detail page left empty");
+        assert_eq!(
+            m.ebitda,
+            Some(500_000),
+            "card fills what the detail page left empty"
+        );
         assert_eq!(m.real_estate.ownership, Some(RealEstateOwnership::Leased));
         assert_eq!(m.source, ListingSource::DetailPage);
         // A newer detail page does overwrite.

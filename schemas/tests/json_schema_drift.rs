@@ -6,8 +6,12 @@ fn checked_in_json_schema_matches_types() {
     let mut names = Vec::new();
     for (name, schema) in gsa_schemas::json_schema::all() {
         let path = dir.join(name);
-        let on_disk = std::fs::read_to_string(&path)
-            .unwrap_or_else(|e| panic!("{} missing ({e}); run cargo run -p gsa-schemas --bin gen-schemas", path.display()));
+        let on_disk = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+            panic!(
+                "{} missing ({e}); run cargo run -p gsa-schemas --bin gen-schemas",
+                path.display()
+            )
+        });
         assert_eq!(
             on_disk,
             gsa_schemas::json_schema::render(&schema),
