@@ -1,1 +1,166 @@
-//! The analyzer worker: consumes listing events, publishes score cards and alerts.
+//! The analyzer worker: a thin loop around [`crate::score`].
+//!
+//! Reads `gsa.listing.scraped` and `gsa.listing.updated` through the durable consumer
+//! `analyzer` on the `GSA_LISTINGS` stream (rejections on the same stream are acked and
+//! skipped), publishes each score card on `gsa.listing.scored` and, when an applicable listing
+//! newly reaches the threshold, a `gsa.alert.high_score`; acks only after publishing.
+//!
+//! Alert state lives in the JetStream KV bucket `gsa_alerted` (listing id -> last alerted
+//! state), so several analyzer processes share it and it outlives JetStream's duplicate window:
+//! a listing is alerted once when it crosses the threshold, and again only after it fell below
+//! and crossed again.
+
+use async_nats::jetstream::{self, kv};
+use gsa_common::nats::{self, ConsumerSpec, HandleError};
+use gsa_common::{Config, Shutdown};
+use gsa_schemas::envelope::EnvelopeHead;
+use gsa_schemas::{
+    event_type, subjects, AlertReason, Envelope, HighScoreAlert, Listing, ListingUpdated,
+    ScoreCard,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::ScoringConfig;
+
+/// Service name in event sources (`gsa/analyzer`).
+pub const SERVICE: &str = "analyzer";
+
+/// Listings scored per pull batch.
+pub const BATCH: usize = 256;
+
+/// What `gsa_alerted` remembers per listing.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct AlertState {
+    /// `true` while the listing is at or above the threshold and has been alerted.
+    pub above: bool,
+    /// Score at the last decision.
+    pub score: Option<u8>,
+    /// Event id of the last alert sent.
+    pub last_alert_event: Option<String>,
+}
+
+/// Decides whether a card is due an alert given the stored state. Pure; see [`run`].
+pub fn alert_due(card: &ScoreCard, threshold: u8, state: Option<&AlertState>) -> bool {
+    let reaches = card.applicable && card.score.is_some_and(|s| s >= threshold);
+    reaches && !state.is_some_and(|s| s.above)
+}
+
+/// Runs the analyzer until `shutdown`.
+pub async fn run(
+    cfg: &Config,
+    js: jetstream::Context,
+    scoring: ScoringConfig,
+    shutdown: Shutdown,
+) -> anyhow::Result<()> {
+    let alerted = nats::key_value(&js, subjects::KV_ALERTED).await?;
+    let threshold = cfg.alert_threshold;
+    let spec = ConsumerSpec {
+        stream: subjects::STREAM_LISTINGS.to_string(),
+        durable: subjects::CONSUMER_ANALYZER.to_string(),
+        filter_subject: None,
+        batch: BATCH,
+    };
+    tracing::info!(model_version = %scoring.model_version(), threshold, "analyzer started");
+    let scoring = std::sync::Arc::new(scoring);
+    let js2 = js.clone();
+    nats::run_consumer(js, spec, shutdown, move |batch| {
+        let js = js2.clone();
+        let alerted = alerted.clone();
+        let scoring = scoring.clone();
+        async move {
+            let mut results = Vec::with_capacity(batch.len());
+            for m in &batch {
+                results.push(handle(&js, &alerted, &scoring, threshold, &m.payload).await);
+            }
+            (batch, results)
+        }
+    })
+    .await
+}
+
+/// The listing inside a listing event, or `None` for events the analyzer does not score.
+pub fn listing_of(head: &EnvelopeHead) -> Result<Option<(Listing, bool)>, HandleError> {
+    let bad = |e: serde_json::Error| HandleError::Permanent(format!("{}: {e}", head.event_type));
+    match head.event_type.as_str() {
+        event_type::LISTING_SCRAPED => {
+            Ok(Some((serde_json::from_value(head.data.clone()).map_err(bad)?, false)))
+        }
+        event_type::LISTING_UPDATED => {
+            let u: ListingUpdated = serde_json::from_value(head.data.clone()).map_err(bad)?;
+            Ok(Some((u.listing, true)))
+        }
+        event_type::LISTING_REJECTED => Ok(None),
+        other => Err(HandleError::Permanent(format!("unknown event type {other}"))),
+    }
+}
+
+async fn handle(
+    js: &jetstream::Context,
+    alerted: &kv::Store,
+    scoring: &ScoringConfig,
+    threshold: u8,
+    payload: &[u8],
+) -> Result<(), HandleError> {
+    let head = nats::parse_head(payload)?;
+    let Some((listing, is_update)) = listing_of(&head)? else { return Ok(()) };
+    let card = crate::score(&listing, &head.id, scoring);
+    let transient = |e: anyhow::Error| HandleError::Transient(e.to_string());
+    let card_id = Envelope::<()>::deterministic_id(&["scored", &head.id, &card.model_version]);
+    let env = Envelope::new(
+        SERVICE,
+        event_type::LISTING_SCORED,
+        card_id,
+        Some(listing.listing_id.clone()),
+        card.clone(),
+    );
+    nats::publish_event(js, subjects::LISTING_SCORED, &env).await.map_err(transient)?;
+
+    let key = nats::kv_key(&listing.listing_id);
+    let entry = alerted.entry(&key).await.map_err(|e| HandleError::Transient(e.to_string()))?;
+    let state = entry.as_ref().and_then(|e| serde_json::from_slice::<AlertState>(&e.value).ok());
+    let reaches = card.applicable && card.score.is_some_and(|s| s >= threshold);
+    let mut new_state = AlertState {
+        above: reaches,
+        score: card.score,
+        last_alert_event: state.as_ref().and_then(|s| s.last_alert_event.clone()),
+    };
+    if alert_due(&card, threshold, state.as_ref()) {
+        let reason = if state.is_none() && !is_update {
+            AlertReason::NewListing
+        } else if is_update {
+            AlertReason::PriceCut
+        } else {
+            AlertReason::Rescore
+        };
+        let alert = HighScoreAlert {
+            listing_id: listing.listing_id.clone(),
+            reason,
+            score: card.score.unwrap_or_default(),
+            threshold,
+            model_version: card.model_version.clone(),
+            title: listing.title.clone(),
+            url: listing.url.clone(),
+            city: listing.city.clone(),
+            state: listing.state.clone(),
+            asking_price: listing.asking_price,
+            cash_flow: listing.cash_flow,
+            gross_revenue: listing.gross_revenue,
+            summary: card.summary.clone(),
+        };
+        let id = Envelope::<()>::deterministic_id(&["alert", &head.id, &card.model_version]);
+        let env = Envelope::new(
+            SERVICE,
+            event_type::ALERT_HIGH_SCORE,
+            id.clone(),
+            Some(listing.listing_id.clone()),
+            alert,
+        );
+        nats::publish_event(js, subjects::ALERT_HIGH_SCORE, &env).await.map_err(transient)?;
+        new_state.last_alert_event = Some(id);
+    }
+    if state.as_ref() != Some(&new_state) {
+        let value = serde_json::to_vec(&new_state).map_err(|e| HandleError::Transient(e.to_string()))?;
+        alerted.put(&key, value.into()).await.map_err(|e| HandleError::Transient(e.to_string()))?;
+    }
+    Ok(())
+}

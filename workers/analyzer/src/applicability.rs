@@ -1,0 +1,271 @@
+//! Is this listing something the scorer is built for? A US gas station, a convenience store that
+//! sells fuel, or a truck stop is; a car wash, a c-store or liquor store without fuel, a
+//! development site, anything outside the US, and any other business is not.
+//!
+//! The decision reads the category, the title and the description together: a fuel word in the
+//! title or category counts, a fuel word in the description counts only when two different fuel
+//! terms appear, and a fuel word that is hypothetical ("you can also add gasoline", "former gas
+//! station", "next to a truck stop") never counts.
+
+use gsa_schemas::Listing;
+use once_cell::sync::Lazy;
+use regex::Regex;
+
+use crate::text::{is_directly_negated, is_hypothetical};
+
+/// What kind of fuel site the listing is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SiteKind {
+    /// A gas (service) station, with or without a small store.
+    GasStation,
+    /// A convenience store that sells fuel.
+    CStoreWithFuel,
+    /// A truck stop or travel centre.
+    TruckStop,
+}
+
+impl SiteKind {
+    /// Plain-English name.
+    pub fn label(&self) -> &'static str {
+        match self {
+            SiteKind::GasStation => "gas station",
+            SiteKind::CStoreWithFuel => "convenience store with fuel",
+            SiteKind::TruckStop => "truck stop",
+        }
+    }
+}
+
+/// The decision and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applicability {
+    /// `true` for a US gas station, c-store with fuel or truck stop.
+    pub applicable: bool,
+    /// The kind of fuel site, when applicable.
+    pub kind: Option<SiteKind>,
+    /// One sentence: why (shown as `not_applicable_reason` when not applicable).
+    pub reason: String,
+}
+
+const PROVINCES: &[&str] = &[
+    "AB", "BC", "MB", "NB", "NL", "NS", "NT", "NU", "ON", "PE", "QC", "SK", "YT",
+];
+const PROVINCE_NAMES: &[&str] = &[
+    "alberta",
+    "british columbia",
+    "manitoba",
+    "new brunswick",
+    "newfoundland",
+    "nova scotia",
+    "northwest territories",
+    "nunavut",
+    "ontario",
+    "prince edward island",
+    "quebec",
+    "québec",
+    "saskatchewan",
+    "yukon",
+];
+
+static FUEL: Lazy<Regex> = Lazy::new(|| {
+    Regex::new(
+        r"(?i)\bgas(?:oline)?\s+stations?\b|\bgas\s*(?:&|and|/)\s*(?:convenience|c-?\s?store|diesel|food|mart|grocery)\b|\bgas\s+(?:pumps?|sales|volume|canopy|island|dispensers?|supply)\b|\bfuel(?:ing)?\b|\bgasoline\b|\bdiesel\b|\bgallons?\b|\btruck\s*stops?\b|\btravel\s+(?:center|centre|plaza|stop)s?\b|\btruck\s+plaza\b|\bfilling\s+station\b|\bservice\s+station\b|\bpetrol(?:eum)?\b|\bMPDs?\b|\bdispensers?\b|\bUSTs?\b|\bunderground\s+storage\s+tanks?\b|\bpumps?\s+(?:and|&)\s+tanks\b|\btanks\s+(?:and|&)\s+pumps\b|\bbranded\s+(?:gas|station|fuel)\b|\b(?:chevron|shell|exxon|mobil|bp|texaco|valero|marathon|sunoco|citgo|conoco|arco|sinclair|phillips\s+66|circle\s+k|76)\s*(?:-?\s*branded|station|gas|fuel|ampm)\b",
+    )
+    .expect("static regex")
+});
+static TRUCK_STOP: Lazy<Regex> = Lazy::new(|| {
+    Regex::new(r"(?i)\btruck\s*stops?\b|\btravel\s+(?:center|centre|plaza)s?\b|\btruck\s+plaza\b")
+        .expect("static regex")
+});
+static CSTORE: Lazy<Regex> = Lazy::new(|| {
+    Regex::new(r"(?i)\bconvenien\w*\s+stores?\b|\bc-?\s?stores?\b|\bfood\s+mart\b|\bmini[- ]?mart\b|\bgrocery\b|\bconvenience\b|\bsmoke\s+shop\b|\bdeli\b")
+        .expect("static regex")
+});
+static CAR_WASH: Lazy<Regex> =
+    Lazy::new(|| Regex::new(r"(?i)\bcar\s*wash(?:es)?\b").expect("static regex"));
+static LIQUOR: Lazy<Regex> = Lazy::new(|| {
+    Regex::new(r"(?i)\bliquor\b|\bLCBO\b|\bwine\s*(?:&|and)\s*spirits\b|\bpackage\s+store\b|\bbeer\s+store\b")
+        .expect("static regex")
+});
+static DEVELOPMENT: Lazy<Regex> = Lazy::new(|| {
+    Regex::new(r"(?i)\bdevelopment\s+(?:site|land|parcel)\b|\bland\s+for\s+sale\b|\bvacant\s+land\b|\bbuild[- ]to[- ]suit\b|\bpad\s+site\b|\bshovel[- ]ready\b")
+        .expect("static regex")
+});
+
+/// Distinct, non-hypothetical fuel terms in `text` (lower-cased).
+fn fuel_terms(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for m in FUEL.find_iter(text) {
+        if is_hypothetical(text, m.start(), 30) || is_directly_negated(text, m.start()) {
+            continue;
+        }
+        let t = m.as_str().to_ascii_lowercase();
+        let t: String = t.split_whitespace().collect::<Vec<_>>().join(" ");
+        if !out.contains(&t) {
+            out.push(t);
+        }
+    }
+    out
+}
+
+fn real_match(re: &Regex, text: &str) -> bool {
+    re.find_iter(text)
+        .any(|m| !is_hypothetical(text, m.start(), 30) && !is_directly_negated(text, m.start()))
+}
+
+/// Decides whether the listing is in scope.
+pub fn assess(listing: &Listing) -> Applicability {
+    let title = listing.title.as_deref().unwrap_or("");
+    let category = listing.category.as_deref().unwrap_or("");
+    let desc = listing.description.as_deref().unwrap_or("");
+    let not = |reason: String| Applicability {
+        applicable: false,
+        kind: None,
+        reason,
+    };
+
+    // Outside the US: the benchmarks, SBA financing and tank rules are US ones.
+    let country = listing.country.as_deref().map(str::trim).unwrap_or("");
+    let state = listing.state.as_deref().map(str::trim).unwrap_or("");
+    let city = listing.city.as_deref().unwrap_or("").to_ascii_lowercase();
+    if country.eq_ignore_ascii_case("CA") {
+        return not("Outside the US (Canada): the US benchmarks, SBA financing and tank rules do not apply.".into());
+    }
+    if !country.is_empty() && !country.eq_ignore_ascii_case("US") {
+        return not(format!(
+            "Outside the US (country {country}): the US benchmarks, SBA financing and tank rules do not apply."
+        ));
+    }
+    if PROVINCES.iter().any(|p| state.eq_ignore_ascii_case(p))
+        || PROVINCE_NAMES
+            .iter()
+            .any(|p| state.eq_ignore_ascii_case(p) || city.contains(p))
+    {
+        return not(format!(
+            "Outside the US (Canadian province {state}): the US benchmarks, SBA financing and tank rules do not apply."
+        ));
+    }
+
+    let head = format!("{category} | {title}");
+    let head_terms = fuel_terms(&head);
+    let desc_terms = fuel_terms(desc);
+    let fuel = !head_terms.is_empty() || desc_terms.len() >= 2;
+
+    // A development site sells land for a future station: nothing operating to score.
+    let operating_figures = listing.cash_flow.is_some() || listing.gross_revenue.is_some();
+    if !operating_figures && (DEVELOPMENT.is_match(title) || DEVELOPMENT.is_match(desc)) {
+        return not(
+            "A development site (land for a future fuel site), not an operating station: there is no business to score."
+                .into(),
+        );
+    }
+
+    if fuel {
+        let all = format!("{head}\n{desc}");
+        let kind = if real_match(&TRUCK_STOP, &all) {
+            SiteKind::TruckStop
+        } else if real_match(&CSTORE, &all) {
+            SiteKind::CStoreWithFuel
+        } else {
+            SiteKind::GasStation
+        };
+        let mut terms = head_terms;
+        for t in desc_terms {
+            if !terms.contains(&t) {
+                terms.push(t);
+            }
+        }
+        terms.truncate(4);
+        return Applicability {
+            applicable: true,
+            kind: Some(kind),
+            reason: format!(
+                "A {} in the US: fuel is sold on site ({}).",
+                kind.label(),
+                terms.join(", ")
+            ),
+        };
+    }
+
+    let head_and_desc = format!("{head}\n{desc}");
+    let possibility = FUEL
+        .find_iter(desc)
+        .find(|m| is_hypothetical(desc, m.start(), 30))
+        .map(|m| format!(" (fuel is only mentioned as a possibility: \"{}\")", m.as_str()))
+        .unwrap_or_default();
+    if CAR_WASH.is_match(&head) {
+        return not(format!("A car wash with no fuel sales{possibility}."));
+    }
+    if LIQUOR.is_match(&head) {
+        return not(format!("A liquor store with no fuel sales{possibility}."));
+    }
+    if CSTORE.is_match(&head) {
+        return not(format!(
+            "A convenience store with no fuel sales{possibility}: c-stores without fuel are out of scope."
+        ));
+    }
+    if CAR_WASH.is_match(&head_and_desc) {
+        return not(format!("A car wash with no fuel sales{possibility}."));
+    }
+    let what = if category.is_empty() {
+        String::new()
+    } else {
+        format!(" (category {category})")
+    };
+    not(format!(
+        "Not a gas station, c-store with fuel or truck stop{what}{possibility}."
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn l(title: &str, desc: &str) -> Listing {
+        Listing {
+            listing_id: "t".into(),
+            title: Some(title.into()),
+            description: Some(desc.into()),
+            state: Some("TX".into()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn fuel_sites_are_applicable_with_kind() {
+        let a = assess(&l("Branded gas station for sale", "Interstate Mini truck stop"));
+        assert!(a.applicable);
+        assert_eq!(a.kind, Some(SiteKind::TruckStop));
+        let a = assess(&l("Marvelous Gas and Convenience Store", "Busy area."));
+        assert_eq!(a.kind, Some(SiteKind::CStoreWithFuel));
+    }
+
+    #[test]
+    fn possibility_of_fuel_does_not_make_a_cstore_applicable() {
+        let a = assess(&l(
+            "Convenience Store for Sale",
+            "very good convenience store in Busy neighbour hood with good customer base and you can also add gasoline inside it...",
+        ));
+        assert!(!a.applicable);
+        assert!(a.reason.contains("convenience store"), "{}", a.reason);
+        assert!(a.reason.contains("possibility"), "{}", a.reason);
+    }
+
+    #[test]
+    fn car_wash_with_gas_is_applicable_but_plain_car_wash_is_not() {
+        assert!(assess(&l("Gas Station With Liquor Store, Hand Car Wash", "")).applicable);
+        let a = assess(&l("Self Service Car Wash", "Tunnel wash with vacuums."));
+        assert!(!a.applicable);
+        assert!(a.reason.contains("car wash"));
+    }
+
+    #[test]
+    fn canada_by_country_or_province() {
+        let mut x = l("Gas station", "80,000 gallons per month");
+        x.state = Some("ON".into());
+        assert!(!assess(&x).applicable);
+        x.state = Some("CA".into()); // California
+        assert!(assess(&x).applicable);
+        x.country = Some("CA".into());
+        assert!(!assess(&x).applicable);
+    }
+}

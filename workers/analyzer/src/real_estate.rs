@@ -1,0 +1,61 @@
+//! Is the real estate in the deal, and how do we know?
+//!
+//! 1. **Stated**: a field ("Real Estate: Owned / Included in asking price", "Leased", a rent) or
+//!    the wording of the title or description ("with property", "Business + Real Estate",
+//!    "for lease", "Lease @ $5,999/month").
+//! 2. **Inferred**: nothing is stated, and the asking price is at least
+//!    `price.infer_real_estate_min_multiple` (default 6.0) times cash flow. A station business
+//!    alone asks 2-3.5x SDE [BBC][AZBBA]; "Price/SDE > 6 with no lease text suggests real estate is
+//!    included" [SAAD-GSA].
+//! 3. **Unknown** otherwise: the deal is judged as business-only (the cautious reading), and the
+//!    broker is asked.
+
+use gsa_schemas::{Listing, RealEstateAssessment, RealEstateBasis};
+
+use crate::config::ScoringConfig;
+use crate::facts::{Extraction, Source};
+
+/// Decides whether real estate is in the deal.
+pub fn assess(listing: &Listing, ex: &Extraction, cfg: &ScoringConfig) -> RealEstateAssessment {
+    if let Some(f) = ex.get("real_estate_included") {
+        let included = f.flag();
+        let from = match f.source {
+            Source::Field(name) => format!("the listing's {name} field (\"{}\")", f.fact.quote),
+            Source::Title => format!("the title (\"{}\")", f.fact.quote),
+            Source::Description => format!("the description (\"{}\")", f.fact.quote),
+        };
+        let reason = match included {
+            Some(true) => format!("Real estate is included: stated in {from}."),
+            _ => format!("Leasehold, real estate not included: stated in {from}."),
+        };
+        return RealEstateAssessment {
+            included,
+            basis: RealEstateBasis::Stated,
+            reason,
+        };
+    }
+    if let Some(m) = listing.multiple() {
+        let min = cfg.price.infer_real_estate_min_multiple;
+        if m >= min {
+            return RealEstateAssessment {
+                included: Some(true),
+                basis: RealEstateBasis::Inferred,
+                reason: format!(
+                    "Inferred: the asking price is {m:.2}x cash flow, far above the 2-3.5x a station business alone sells for [BBC][AZBBA]; at or above {min:.1}x with no lease wording the real estate is most likely included [SAAD-GSA]. Confirm with the broker."
+                ),
+            };
+        }
+        return RealEstateAssessment {
+            included: None,
+            basis: RealEstateBasis::Unknown,
+            reason: format!(
+                "Not stated. At {m:.2}x cash flow the price fits a business-only deal, so it is judged as one."
+            ),
+        };
+    }
+    RealEstateAssessment {
+        included: None,
+        basis: RealEstateBasis::Unknown,
+        reason: "Not stated, and without price and cash flow it cannot be inferred.".into(),
+    }
+}

@@ -1,0 +1,200 @@
+//! Small text helpers shared by the extractors: number parsing, byte-to-character offsets,
+//! sentence context and money formatting. Pure functions, no I/O.
+
+use once_cell::sync::Lazy;
+use regex::Regex;
+
+/// A plain number as listings write it: `1,335,413`, `5,999.00`, `125`, `.50`.
+pub(crate) const NUM: &str = r"(?:(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+)";
+
+/// An optional multiplier after a number: `K`, `M`, `MM`, `mil`, `million`, `thousand`.
+pub(crate) const MULT: &str = r"(?:\s?(?:k|mm|m|mil|million|milllion|thousand)\b)?";
+
+/// Parses a number written like [`NUM`] with an optional [`MULT`] suffix.
+pub(crate) fn parse_amount(num: &str, mult: Option<&str>) -> Option<f64> {
+    let cleaned: String = num
+        .chars()
+        .filter(|c| c.is_ascii_digit() || *c == '.')
+        .collect();
+    let v: f64 = cleaned.parse().ok()?;
+    let m = match mult.map(|m| m.trim().to_ascii_lowercase()) {
+        None => 1.0,
+        Some(m) if m.is_empty() => 1.0,
+        Some(m) if m == "k" || m == "thousand" => 1e3,
+        Some(m) if m == "m" || m == "mm" || m == "mil" || m.starts_with("mil") => 1e6,
+        Some(_) => 1.0,
+    };
+    let out = v * m;
+    out.is_finite().then_some(out)
+}
+
+/// Character offsets (not bytes) of the byte range `start..end` of `text`.
+///
+/// Facts and evidence carry character offsets, as the event contract says, so that a
+/// consumer in any language can slice the description by characters.
+pub(crate) fn char_span(text: &str, start: usize, end: usize) -> (usize, usize) {
+    let s = text.get(..start).map(|t| t.chars().count()).unwrap_or(0);
+    let len = text.get(start..end).map(|t| t.chars().count()).unwrap_or(0);
+    (s, s + len)
+}
+
+/// The part of `text` before byte `at`, back to the start of its sentence, at most `max_chars`
+/// characters. Used to see whether a figure is a projection or a possibility.
+pub(crate) fn sentence_before(text: &str, at: usize, max_chars: usize) -> &str {
+    let head = text.get(..at).unwrap_or("");
+    // A sentence ends at ! ? newline, or a period followed by whitespace (not "0.80").
+    let mut cut = 0;
+    let bytes = head.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        let ends = match b {
+            b'!' | b'?' | b'\n' => true,
+            b'.' => bytes
+                .get(i + 1)
+                .map(|n| n.is_ascii_whitespace())
+                .unwrap_or(false),
+            _ => false,
+        };
+        if ends {
+            cut = i + 1;
+        }
+    }
+    let sentence = &head[cut..];
+    let n = sentence.chars().count();
+    if n <= max_chars {
+        return sentence;
+    }
+    let skip = n - max_chars;
+    let byte = sentence
+        .char_indices()
+        .nth(skip)
+        .map(|(i, _)| i)
+        .unwrap_or(0);
+    &sentence[byte..]
+}
+
+/// Words that make a feature hypothetical: a possibility, a former use, or something nearby
+/// rather than on the site ("can also add gasoline", "former gas station", "next to a truck stop").
+static HYPOTHETICAL: Lazy<Regex> = Lazy::new(|| {
+    Regex::new(
+        r"(?i)\b(?:potential(?:ly)?|possib(?:le|ility)|could|can\s+(?:also\s+)?(?:add|easily|be)|add(?:ing)?|good\s+for|ideal\s+for|suitable\s+for|perfect\s+for|zoned\s+for|would|convert(?:ed)?|conversion|former(?:ly)?|previously|used\s+to\s+be|next\s+to|nearby|across\s+(?:the\s+street\s+)?from|adjacent\s+to|close\s+to|future|planned|proposed|room\s+(?:for|to))\b",
+    )
+    .expect("static regex")
+});
+
+/// Words that make a figure a projection rather than a result ("Projected ... volume is 1M/month").
+static PROJECTION: Lazy<Regex> = Lazy::new(|| {
+    Regex::new(
+        r"(?i)\b(?:project(?:ed|ion|ions|s)?|expect(?:ed|s)?|potential(?:ly)?|possible|could|can\s+(?:reach|do|easily)|forecast(?:ed)?|pro\s*-?\s*forma|estimated|anticipated|should|would|upside)\b",
+    )
+    .expect("static regex")
+});
+
+/// Whether the sentence before byte `at` (up to `window` characters) makes what follows
+/// hypothetical (possible, former, nearby).
+pub(crate) fn is_hypothetical(text: &str, at: usize, window: usize) -> bool {
+    HYPOTHETICAL.is_match(sentence_before(text, at, window))
+}
+
+/// Whether the sentence before byte `at` makes the figure that follows a projection.
+pub(crate) fn is_projection(text: &str, at: usize) -> bool {
+    PROJECTION.is_match(sentence_before(text, at, 60))
+}
+
+static NEGATION: Lazy<Regex> = Lazy::new(|| {
+    Regex::new(r"(?i)(?:\b(?:no|not|never|without|none|nor|free\s+of)\b|n't\b)\W*(?:\w+\W+){0,2}$")
+        .expect("static regex")
+});
+
+/// Whether the two or three words right before byte `at` negate what follows ("does NOT have
+/// Lottery", "no leaks").
+pub(crate) fn is_negated(text: &str, at: usize) -> bool {
+    NEGATION.is_match(sentence_before(text, at, 40))
+}
+
+static DIRECT_NEGATION: Lazy<Regex> = Lazy::new(|| {
+    Regex::new(r"(?i)(?:\b(?:no|not|without|non|never)|n't)\W*$").expect("static regex")
+});
+
+/// Whether the word right before byte `at` negates what follows ("no gas", "non-branded"), for
+/// terms where a negation two words back is about something else ("No Goodwill Gas station").
+pub(crate) fn is_directly_negated(text: &str, at: usize) -> bool {
+    DIRECT_NEGATION.is_match(sentence_before(text, at, 20))
+}
+
+/// `$1,234,567` (negative amounts keep their sign).
+pub fn usd(v: i64) -> String {
+    let digits = v.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if v < 0 {
+        format!("-${out}")
+    } else {
+        format!("${out}")
+    }
+}
+
+/// A number with thousands separators and no unnecessary decimals: `275,000`, `0.5`.
+pub fn num(v: f64) -> String {
+    if (v - v.round()).abs() < 1e-9 && v.abs() < 9.0e15 {
+        let s = usd(v.round() as i64);
+        s.replacen('$', "", 1)
+    } else {
+        let r = (v * 100.0).round() / 100.0;
+        format!("{r}")
+    }
+}
+
+/// Rounds to two decimals (points, ratios).
+pub(crate) fn round2(v: f64) -> f64 {
+    (v * 100.0).round() / 100.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_with_separators_decimals_and_suffixes() {
+        assert_eq!(parse_amount("1,335,413", None), Some(1_335_413.0));
+        assert_eq!(parse_amount("5,999.00", None), Some(5_999.0));
+        assert_eq!(parse_amount("55", Some("K")), Some(55_000.0));
+        assert_eq!(parse_amount("1", Some("M")), Some(1_000_000.0));
+        assert_eq!(parse_amount(".50", None), Some(0.5));
+        assert_eq!(parse_amount("abc", None), None);
+    }
+
+    #[test]
+    fn char_span_counts_characters_not_bytes() {
+        let t = "Café – 80,000 gallons per month";
+        let b = t.find("80,000").unwrap();
+        let (s, e) = char_span(t, b, b + "80,000".len());
+        let quote: String = t.chars().skip(s).take(e - s).collect();
+        assert_eq!(quote, "80,000");
+        assert_eq!(s, 7); // 'é' and '–' are multi-byte
+    }
+
+    #[test]
+    fn hypothetical_and_negated_context() {
+        let t = "Great store. You can also add gasoline inside it";
+        assert!(is_hypothetical(t, t.find("gasoline").unwrap(), 60));
+        let t = "Great store. It sells gasoline";
+        assert!(!is_hypothetical(t, t.find("gasoline").unwrap(), 60));
+        let t = "Seller does NOT have Lottery, ATM";
+        assert!(is_negated(t, t.find("Lottery").unwrap()));
+        let t = "PA Lottery is a additional source of Income";
+        assert!(!is_negated(t, t.find("Lottery").unwrap()));
+    }
+
+    #[test]
+    fn money_and_number_formatting() {
+        assert_eq!(usd(8_499_000), "$8,499,000");
+        assert_eq!(usd(-500), "-$500");
+        assert_eq!(num(275_000.0), "275,000");
+        assert_eq!(num(0.5), "0.5");
+    }
+}

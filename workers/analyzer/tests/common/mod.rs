@@ -1,0 +1,180 @@
+//! Loads the real listings under `testdata/` into `Listing`s, the way a scraper would: money
+//! text parsed ("$1,900,000", "5000000.0", "1.2 Milllion"), "N/A" and non-figures as `None`,
+//! "City, ST" split. No listing text is changed.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+use chrono::{TimeZone, Utc};
+use gsa_schemas::{Listing, ListingSource, RealEstate};
+
+pub fn testdata() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata")
+}
+
+/// "$1,900,000" -> 1900000; "5000000.0" -> 5000000; "1.2 Milllion" -> 1200000; "N/A" -> None.
+pub fn money(text: Option<&str>) -> Option<i64> {
+    let t = text?.trim();
+    let lower = t.to_ascii_lowercase();
+    let mult = if lower.contains("mil") { 1_000_000.0 } else { 1.0 };
+    let digits: String = t
+        .chars()
+        .filter(|c| c.is_ascii_digit() || *c == '.')
+        .collect();
+    if digits.is_empty() || !t.chars().any(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let v: f64 = digits.parse().ok()?;
+    Some((v * mult).round() as i64)
+}
+
+fn split_location(loc: &str) -> (Option<String>, Option<String>) {
+    let loc = loc.trim();
+    if loc.is_empty() {
+        return (None, None);
+    }
+    if let Some((city, st)) = loc.rsplit_once(',') {
+        let st = st.trim();
+        if st.len() == 2 {
+            return (Some(city.trim().to_string()), Some(st.to_ascii_uppercase()));
+        }
+    }
+    // "Denver  CO"
+    if let Some((city, st)) = loc.rsplit_once(' ') {
+        if st.len() == 2 && st.chars().all(|c| c.is_ascii_uppercase()) {
+            return (Some(city.trim().to_string()), Some(st.to_string()));
+        }
+    }
+    (Some(loc.to_string()), None)
+}
+
+fn fetched(id: &str) -> chrono::DateTime<Utc> {
+    let n: u32 = id.trim_start_matches("fl-").parse().unwrap_or(0);
+    let (y, m) = match n {
+        1..=12 => (2023, 6),
+        13..=25 => (2025, 10),
+        26..=27 => (2026, 1),
+        _ => (2015, 6),
+    };
+    Utc.with_ymd_and_hms(y, m, 15, 0, 0, 0).single().expect("valid date")
+}
+
+/// The API record behind fl-013 ... fl-025 (by listNumber), for its real-estate flag.
+fn api_record(list_number: &str) -> Option<serde_json::Value> {
+    let path = testdata().join("bizbuysell/datasets/api-bff-v2-bfs-search-results-2025.json");
+    let all: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
+    all.into_iter()
+        .find(|r| r["listNumber"].to_string() == list_number)
+}
+
+/// All 30 fuel listings, in file order.
+pub fn fuel_listings() -> Vec<Listing> {
+    let path = testdata().join("fuel-listings/listings.jsonl");
+    let text = std::fs::read_to_string(path).expect("testdata/fuel-listings/listings.jsonl");
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|line| {
+            let v: serde_json::Value = serde_json::from_str(line).expect("jsonl line");
+            let s = |k: &str| v[k].as_str().map(str::to_string);
+            let id = s("id").unwrap_or_default();
+            let (city, state) = split_location(&s("location").unwrap_or_default());
+            let mut l = Listing {
+                listing_id: id.clone(),
+                title: s("title"),
+                city,
+                state,
+                country: Some("US".into()),
+                asking_price: money(v["asking_price_text"].as_str()),
+                cash_flow: money(v["cash_flow_text"].as_str()),
+                gross_revenue: money(v["gross_revenue_text"].as_str()),
+                description: s("description"),
+                source: ListingSource::DetailPage,
+                fetched_at: fetched(&id),
+                ..Default::default()
+            };
+            let src = s("source").unwrap_or_default();
+            if let Some(n) = src
+                .split("listNumber ")
+                .nth(1)
+                .and_then(|t| t.split(|c: char| !c.is_ascii_digit()).next())
+            {
+                l.url = Some(format!("https://www.bizbuysell.com/listing/{n}/"));
+                if let Some(r) = api_record(n) {
+                    l.source = ListingSource::ApiRecord;
+                    l.real_estate = RealEstate {
+                        included: r["realEstateIncludedInAskingPrice"].as_bool(),
+                        ..Default::default()
+                    };
+                }
+            }
+            l.with_content_hash()
+        })
+        .collect()
+}
+
+pub fn fuel(id: &str) -> Listing {
+    fuel_listings()
+        .into_iter()
+        .find(|l| l.listing_id == id)
+        .unwrap_or_else(|| panic!("no listing {id}"))
+}
+
+/// A record of the BizBuySell search API dataset by array index, as a `Listing`.
+pub fn api_listing(index: usize) -> Listing {
+    let path = testdata().join("bizbuysell/datasets/api-bff-v2-bfs-search-results-2025.json");
+    let all: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("api json")).expect("json");
+    let r = &all[index];
+    let (city, _) = split_location(r["location"].as_str().unwrap_or(""));
+    let state = r["region"].as_str().map(str::to_string);
+    let country = match state.as_deref() {
+        Some("ON" | "AB" | "BC" | "QC" | "MB" | "SK" | "NS" | "NB" | "NL" | "PE") => "CA",
+        _ => "US",
+    };
+    Listing {
+        listing_id: r["listNumber"].to_string(),
+        title: r["header"].as_str().map(str::to_string),
+        city,
+        state,
+        country: Some(country.into()),
+        asking_price: r["price"].as_f64().map(|v| v.round() as i64),
+        cash_flow: r["cashFlow"].as_f64().map(|v| v.round() as i64),
+        ebitda: r["ebitda"].as_f64().map(|v| v.round() as i64),
+        description: r["description"].as_str().map(str::to_string),
+        url: r["urlStub"].as_str().map(str::to_string),
+        real_estate: RealEstate {
+            included: r["realEstateIncludedInAskingPrice"].as_bool(),
+            ..Default::default()
+        },
+        source: ListingSource::ApiRecord,
+        fetched_at: Utc.with_ymd_and_hms(2025, 10, 1, 0, 0, 0).single().expect("date"),
+        ..Default::default()
+    }
+    .with_content_hash()
+}
+
+/// The Hubbard, Oregon case [SAAD-GSA]: asking $8,499,000, cash flow $1,200,000, revenue
+/// $12,512,022, "275,000 gallons a month", and no "real estate included" wording.
+pub fn hubbard() -> Listing {
+    Listing {
+        listing_id: "hubbard-or".into(),
+        url: Some("https://saadazizai.blogspot.com/2025/07/what-is-gas-station-analyzer.html".into()),
+        title: Some("Gas Station for Sale in Hubbard, Oregon".into()),
+        category: Some("Gas Stations".into()),
+        city: Some("Hubbard".into()),
+        state: Some("OR".into()),
+        country: Some("US".into()),
+        asking_price: Some(8_499_000),
+        cash_flow: Some(1_200_000),
+        gross_revenue: Some(12_512_022),
+        description: Some(
+            "High-volume gas station with convenience store in Hubbard, Oregon, pumping 275,000 gallons a month."
+                .into(),
+        ),
+        source: ListingSource::PastedText,
+        fetched_at: Utc.with_ymd_and_hms(2025, 7, 1, 0, 0, 0).single().expect("date"),
+        ..Default::default()
+    }
+    .with_content_hash()
+}
