@@ -74,7 +74,7 @@ impl FromRequestParts<AppState> for Bearer {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let token = bearer_token(parts)?;
         tokens::verify(
-            &state.keys,
+            &state.keys(),
             token,
             &state.cfg.jwt_issuer,
             API_AUDIENCE,

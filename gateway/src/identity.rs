@@ -6,8 +6,9 @@
 //! OWASP's minimum argon2id parameters (19 MiB, t=2, p=1) to keep `/token` cheap; brute force
 //! against 256 random bits is not a concern either way.
 //!
-//! The `signing_keys` table (written by [`crate::keys::KeyRing::load`]) holds the current and
-//! recently retired HMAC signing secrets, which is why the file is kept at mode 0600.
+//! The `signing_keys` table (see [`crate::keys`]) holds the current and recently retired signing
+//! keys (HMAC secrets, Ed25519 private keys), which is why the file and its WAL files are kept
+//! at mode 0600.
 
 use std::path::Path;
 use std::sync::OnceLock;
@@ -39,6 +40,11 @@ CREATE TABLE IF NOT EXISTS signing_keys (
     secret       BLOB NOT NULL,
     created_at   INTEGER NOT NULL,
     retired_at   INTEGER
+);
+
+CREATE TABLE IF NOT EXISTS meta (
+    name         TEXT PRIMARY KEY,
+    value        INTEGER NOT NULL
 );
 "#;
 
@@ -209,7 +215,17 @@ pub(crate) fn open_path(path: &Path) -> anyhow::Result<Connection> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+        // The WAL and shared-memory files hold recent pages, key material included.
+        let mut wal = path.as_os_str().to_owned();
+        wal.push("-wal");
+        let mut shm = path.as_os_str().to_owned();
+        shm.push("-shm");
+        for p in [path.as_os_str(), wal.as_os_str(), shm.as_os_str()] {
+            match std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o600)) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
+                _ => {}
+            }
+        }
     }
     Ok(conn)
 }

@@ -1,10 +1,14 @@
 //! # gsa-gateway: identity provider and authenticated API of Gas Station Analyzer
 //!
 //! * [`identity`]: registered OAuth clients in `$GSA_DATA_DIR/identity.db` (argon2id hashes).
-//! * [`keys`]: the signing key ring (HS256, each key bound to one algorithm, RFC 8725 §3.1).
-//! * [`tokens`]: issuing RFC 9068 access tokens and verifying them per RFC 8725.
+//! * [`keys`]: the signing key ring (HS256 or EdDSA, each key bound to one algorithm,
+//!   RFC 8725 §3.1) and key management (rotate, list, retire).
+//! * [`tokens`]: issuing RFC 9068 access tokens.
+//! * [`verifier`]: verifying them per RFC 8725, offered to other services, with a caching
+//!   JWKS fetcher ([`jwks`]).
 //! * [`auth`]: the bearer-token extractor (RFC 6750).
 //! * [`error`]: the one HTTP error type and its JSON body.
+//! * [`config`]: the gateway's own settings.
 //! * [`routes`]: `/ping`, `/healthz`, `/readyz`, `/token`, `/verify`, `/introspect`,
 //!   `/.well-known/jwks.json`, `/api/listings`.
 //! * [`state`]: the shared handler context.
@@ -12,33 +16,67 @@
 //! The gateway reads `gsa.db` read-only and knows nothing of NATS consumers.
 
 pub mod auth;
+pub mod config;
 pub mod error;
 pub mod identity;
+pub mod jwks;
 pub mod keys;
 pub mod routes;
 pub mod state;
 pub mod tokens;
+pub mod verifier;
 
+pub use config::GatewayConfig;
 pub use identity::ClientInfo;
 pub use state::AppState;
+
+/// Runs the gateway on `listener` until `shutdown` fires, with [`GatewayConfig::from_env`];
+/// see [`serve_with`].
+pub async fn serve(
+    cfg: gsa_common::Config,
+    listener: tokio::net::TcpListener,
+    shutdown: gsa_common::Shutdown,
+) -> anyhow::Result<()> {
+    serve_with(cfg, GatewayConfig::from_env()?, listener, shutdown).await
+}
 
 /// Runs the gateway on `listener` until `shutdown` fires, then stops accepting connections and
 /// lets in-flight requests finish (graceful shutdown).
 ///
 /// Fails before serving when the signing key cannot be loaded, e.g. a `JWT_SECRET_KEY` shorter
 /// than 32 bytes (RFC 8725 §3.5), or when the identity store cannot be opened.
-pub async fn serve(
+pub async fn serve_with(
     cfg: gsa_common::Config,
+    gw: GatewayConfig,
     listener: tokio::net::TcpListener,
     mut shutdown: gsa_common::Shutdown,
 ) -> anyhow::Result<()> {
-    let state = tokio::task::spawn_blocking(move || AppState::new(cfg)).await??;
+    gw.validate()?;
+    let state = tokio::task::spawn_blocking(move || AppState::new(cfg, gw)).await??;
     let addr = listener.local_addr()?;
-    tracing::info!(%addr, kids = ?state.keys.kids(), "gateway listening");
+    tracing::info!(%addr, kids = ?state.keys().kids(), "gateway listening");
+    let reloader = {
+        let state = state.clone();
+        let mut stop = shutdown.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(state.gw.key_reload);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tokio::select! {
+                    _ = tick.tick() => { state.reload_keys().await; }
+                    _ = stop.recv() => break,
+                }
+            }
+        })
+    };
     let app = routes::router(state);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move { shutdown.recv().await })
-        .await?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move { shutdown.recv().await })
+    .await?;
+    reloader.abort();
     tracing::info!("gateway stopped");
     Ok(())
 }

@@ -3,6 +3,8 @@
 
 #[path = "gateway/harness.rs"]
 mod harness;
+#[path = "gateway/keys.rs"]
+mod keys;
 #[path = "gateway/listings.rs"]
 mod listings;
 #[path = "gateway/malformed_tokens.rs"]

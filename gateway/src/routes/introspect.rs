@@ -28,10 +28,11 @@ pub fn router() -> Router<AppState> {
         .route("/.well-known/jwks.json", get(jwks))
 }
 
-/// The JWK Set of the signing keys (RFC 7517 §5). HMAC keys are secret and never published,
-/// so with HS256 only the set is empty.
+/// The JWK Set of the public keys that currently verify (RFC 7517 §5, RFC 8037 §2): the
+/// signing key first, then retired keys still in their overlap. HMAC keys are secret and never
+/// published, so with HS256 only the set is empty.
 async fn jwks(State(st): State<AppState>) -> Response {
-    let keys: Vec<Value> = st.keys.public_jwks();
+    let keys: Vec<Value> = st.keys().public_jwks();
     let mut resp = axum::Json(json!({ "keys": keys })).into_response();
     resp.headers_mut().insert(
         header::CACHE_CONTROL,
@@ -87,10 +88,11 @@ async fn introspect(
             .map_err(anyhow::Error::from)??
             .ok_or(ApiError::InvalidClient { basic: is_basic })?;
     let now = st.now();
+    let keys = st.keys();
     let verified = caller
         .audiences
         .iter()
-        .find_map(|aud| tokens::verify(&st.keys, &token, &st.cfg.jwt_issuer, aud, now).ok());
+        .find_map(|aud| tokens::verify(&keys, &token, &st.cfg.jwt_issuer, aud, now).ok());
     let body = match verified {
         Some(v) => {
             let mut out = Map::new();

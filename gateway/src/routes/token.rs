@@ -101,7 +101,7 @@ async fn token(
     let granted = grant_scopes(&client.scopes, req.scope.as_deref())?;
     let now = st.now();
     let (access_token, claims) = tokens::issue(
-        &st.keys,
+        &st.keys(),
         &st.cfg.jwt_issuer,
         &client.client_id,
         &req.audience,

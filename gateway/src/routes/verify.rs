@@ -31,7 +31,13 @@ pub struct VerifyRequest {
 }
 
 async fn verify(State(st): State<AppState>, Json(req): Json<VerifyRequest>) -> ApiResult<Response> {
-    match tokens::verify(&st.keys, &req.token, &st.cfg.jwt_issuer, &req.aud, st.now()) {
+    match tokens::verify(
+        &st.keys(),
+        &req.token,
+        &st.cfg.jwt_issuer,
+        &req.aud,
+        st.now(),
+    ) {
         Ok(v) => Ok((
             StatusCode::OK,
             axum::Json(json!({"valid": true, "claims": v.claims})),

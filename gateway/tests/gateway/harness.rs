@@ -6,6 +6,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use gsa_common::shutdown::{channel, ShutdownTrigger};
 use gsa_common::Config;
+use gsa_gateway::GatewayConfig;
 use jsonwebtoken::{Algorithm, EncodingKey};
 use serde_json::Value;
 use tempfile::TempDir;
@@ -26,6 +27,14 @@ pub struct Gateway {
     handle: JoinHandle<anyhow::Result<()>>,
 }
 
+/// Gateway settings for tests: the key table is re-read every 100 ms.
+pub fn gw_config() -> GatewayConfig {
+    GatewayConfig {
+        key_reload: std::time::Duration::from_millis(100),
+        ..Default::default()
+    }
+}
+
 /// Configuration for a data dir, with an optional `JWT_SECRET_KEY`.
 pub fn config(dir: &Path, secret: Option<&str>) -> Config {
     let d = dir.to_string_lossy().to_string();
@@ -34,6 +43,8 @@ pub fn config(dir: &Path, secret: Option<&str>) -> Config {
         "GSA_DATA_DIR" => Some(d.clone()),
         "JWT_SECRET_KEY" => secret.clone(),
         "JWT_ISSUER" => Some(ISSUER.to_string()),
+        // Nothing listens on port 9: audit events are buffered and dropped (best-effort).
+        "NATS_URL" => Some("nats://127.0.0.1:9".to_string()),
         _ => None,
     })
     .expect("config")
@@ -47,13 +58,18 @@ impl Gateway {
 
     /// A gateway in `dir` with an optional `JWT_SECRET_KEY`.
     pub async fn start_in(dir: TempDir, secret: Option<&str>) -> Self {
+        Self::start_with(dir, secret, gw_config()).await
+    }
+
+    /// A gateway in `dir` with an optional `JWT_SECRET_KEY` and explicit gateway settings.
+    pub async fn start_with(dir: TempDir, secret: Option<&str>, gw: GatewayConfig) -> Self {
         let cfg = config(dir.path(), secret);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         let (trigger, shutdown) = channel();
-        let handle = tokio::spawn(gsa_gateway::serve(cfg.clone(), listener, shutdown));
+        let handle = tokio::spawn(gsa_gateway::serve_with(cfg.clone(), gw, listener, shutdown));
         let http = reqwest::Client::new();
         // Wait until it answers (serve loads keys before accepting).
         for _ in 0..200 {
@@ -144,14 +160,36 @@ pub fn segment(token: &str, i: usize) -> Value {
 /// Builds a compact JWS from raw header and payload JSON text, HMAC-signed with `key` using
 /// `alg` (HS256/HS384/HS512), whatever the header says.
 pub fn forge(header: &str, payload: &str, key: &[u8], alg: Algorithm) -> String {
+    forge_with(header, payload, &EncodingKey::from_secret(key), alg)
+}
+
+/// Builds a compact JWS from raw header and payload JSON text, signed with `key` and `alg`.
+pub fn forge_with(header: &str, payload: &str, key: &EncodingKey, alg: Algorithm) -> String {
     let input = format!(
         "{}.{}",
         URL_SAFE_NO_PAD.encode(header),
         URL_SAFE_NO_PAD.encode(payload)
     );
-    let sig = jsonwebtoken::crypto::sign(input.as_bytes(), &EncodingKey::from_secret(key), alg)
-        .expect("sign");
+    let sig = jsonwebtoken::crypto::sign(input.as_bytes(), key, alg).expect("sign");
     format!("{input}.{sig}")
+}
+
+/// The active Ed25519 key in a data directory's identity.db: (kid, PKCS #8 DER, public key).
+pub fn active_ed25519(cfg: &Config) -> (String, Vec<u8>, Vec<u8>) {
+    let conn = rusqlite::Connection::open(cfg.identity_db_path()).expect("identity.db");
+    let (kid, der): (String, Vec<u8>) = conn
+        .query_row(
+            "SELECT kid, secret FROM signing_keys WHERE alg = 'EdDSA' AND retired_at IS NULL",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("an active Ed25519 key");
+    let key = gsa_gateway::keys::KeyEntry::ed25519_from_pkcs8(&der).expect("pkcs8");
+    let public = URL_SAFE_NO_PAD
+        .decode(key.public_x.as_deref().expect("x"))
+        .expect("b64");
+    assert_eq!(key.kid, kid);
+    (kid, der, public)
 }
 
 /// Seconds since the epoch.

@@ -1,33 +1,75 @@
 //! Every row of the malformed-token list (identity-and-security.md §2c) against a running
-//! gateway: `/verify` for token rows, `/api/listings` for the `Authorization` header rows.
+//! gateway, in both signing modes (HS256 with `JWT_SECRET_KEY`, EdDSA with generated keys):
+//! `/verify` for token rows, `/api/listings` for the `Authorization` header rows.
 
-use jsonwebtoken::Algorithm;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use jsonwebtoken::{Algorithm, EncodingKey};
 use serde_json::{json, Value};
 
-use crate::harness::{forge, now, Gateway, ISSUER, SECRET};
+use crate::harness::{active_ed25519, forge, forge_with, now, Gateway, ISSUER, SECRET};
 use gsa_gateway::keys::hmac_kid;
 
 const AUD: &str = "gsa-api";
 
-fn kid() -> String {
-    hmac_kid(SECRET.as_bytes())
+/// The signing mode under test: the gateway's key, as a forger who holds it would sign.
+pub struct Keys {
+    pub alg: &'static str,
+    pub algorithm: Algorithm,
+    pub kid: String,
+    pub key: EncodingKey,
+    /// The Ed25519 public key (EdDSA mode), for algorithm-confusion rows.
+    pub public: Option<Vec<u8>>,
 }
 
-fn header(extra: Value) -> String {
-    let mut h = json!({"alg": "HS256", "typ": "at+jwt", "kid": kid()});
-    if let (Some(h), Some(e)) = (h.as_object_mut(), extra.as_object()) {
-        for (k, v) in e {
-            if v.is_null() {
-                h.remove(k);
-            } else {
-                h.insert(k.clone(), v.clone());
-            }
+impl Keys {
+    pub fn hs256() -> Self {
+        Self {
+            alg: "HS256",
+            algorithm: Algorithm::HS256,
+            kid: hmac_kid(SECRET.as_bytes()),
+            key: EncodingKey::from_secret(SECRET.as_bytes()),
+            public: None,
         }
     }
-    h.to_string()
+
+    /// The active Ed25519 key of a running EdDSA-mode gateway, read from its identity.db.
+    pub fn eddsa(gw: &Gateway) -> Self {
+        let (kid, der, public) = active_ed25519(&gw.cfg);
+        Self {
+            alg: "EdDSA",
+            algorithm: Algorithm::EdDSA,
+            kid,
+            key: EncodingKey::from_ed_der(&der),
+            public: Some(public),
+        }
+    }
+
+    pub fn header(&self, extra: Value) -> String {
+        let mut h = json!({"alg": self.alg, "typ": "at+jwt", "kid": self.kid});
+        if let (Some(h), Some(e)) = (h.as_object_mut(), extra.as_object()) {
+            for (k, v) in e {
+                if v.is_null() {
+                    h.remove(k);
+                } else {
+                    h.insert(k.clone(), v.clone());
+                }
+            }
+        }
+        h.to_string()
+    }
+
+    /// Signs with the gateway's key and algorithm, whatever the header says.
+    pub fn signed(&self, h: &str, c: &str) -> String {
+        forge_with(h, c, &self.key, self.algorithm)
+    }
+
+    pub fn valid(&self) -> String {
+        self.signed(&self.header(json!({})), &claims(json!({})))
+    }
 }
 
-fn claims(extra: Value) -> String {
+pub fn claims(extra: Value) -> String {
     let n = now();
     let mut c = json!({"iss": ISSUER, "aud": [AUD], "sub": "svc-x", "iat": n, "exp": n + 300,
                        "scope": "listings:read"});
@@ -46,15 +88,6 @@ fn claims(extra: Value) -> String {
         .replace("\"__1e309__\"", "1e309")
 }
 
-/// Signs with the right secret.
-fn signed(h: &str, c: &str) -> String {
-    forge(h, c, SECRET.as_bytes(), Algorithm::HS256)
-}
-
-fn valid() -> String {
-    signed(&header(json!({})), &claims(json!({})))
-}
-
 /// Replaces one segment of a token.
 fn with_segment(tok: &str, i: usize, seg: &str) -> String {
     let mut parts: Vec<String> = tok.split('.').map(String::from).collect();
@@ -63,15 +96,170 @@ fn with_segment(tok: &str, i: usize, seg: &str) -> String {
 }
 
 fn b64(s: &str) -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s)
+    URL_SAFE_NO_PAD.encode(s)
 }
 
 #[tokio::test]
-async fn every_malformed_token_row_is_refused_with_its_reason() {
+async fn every_malformed_token_row_is_refused_with_its_reason_hs256() {
     let gw = Gateway::start().await;
+    run_table(&gw, &Keys::hs256()).await;
+    gw.stop().await;
+}
+
+#[tokio::test]
+async fn every_malformed_token_row_is_refused_with_its_reason_eddsa() {
+    let gw = Gateway::start_in(tempfile::tempdir().unwrap(), None).await;
+    let k = Keys::eddsa(&gw);
+    run_table(&gw, &k).await;
+    gw.stop().await;
+}
+
+/// Rows whose forgery depends on the mode (algorithm confusion, foreign keys).
+fn mode_rows(k: &Keys) -> Vec<(&'static str, &'static str, String, u16, &'static str)> {
+    let c = claims(json!({}));
+    let mut rows = vec![
+        (
+            "4b",
+            "alg hs256 (case variant)",
+            k.signed(&k.header(json!({"alg": "hs256"})), &c),
+            401,
+            "alg_not_allowed",
+        ),
+        (
+            "5",
+            "RS256 header with our kid",
+            k.signed(&k.header(json!({"alg": "RS256"})), &c),
+            401,
+            "alg_not_allowed",
+        ),
+        (
+            "5b",
+            "ES256 header with our kid",
+            k.signed(&k.header(json!({"alg": "ES256"})), &c),
+            401,
+            "alg_not_allowed",
+        ),
+    ];
+    match &k.public {
+        None => {
+            rows.push((
+                "4",
+                "HS512 with the right secret",
+                forge(
+                    &k.header(json!({"alg": "HS512"})),
+                    &c,
+                    SECRET.as_bytes(),
+                    Algorithm::HS512,
+                ),
+                401,
+                "alg_not_allowed",
+            ));
+            rows.push((
+                "6",
+                "EdDSA header with the HS256 kid",
+                k.signed(&k.header(json!({"alg": "EdDSA"})), &c),
+                401,
+                "alg_not_allowed",
+            ));
+            rows.push((
+                "13c",
+                "wrong secret",
+                forge(
+                    &k.header(json!({})),
+                    &c,
+                    b"another-secret-that-is-32-bytes-long!!",
+                    Algorithm::HS256,
+                ),
+                401,
+                "bad_signature",
+            ));
+        }
+        Some(public) => {
+            let x = URL_SAFE_NO_PAD.encode(public);
+            // Algorithm confusion (RFC 8725 §2.1): HMAC keyed with the public key.
+            rows.push((
+                "6",
+                "HS256 signed with the public key bytes",
+                forge(
+                    &k.header(json!({"alg": "HS256"})),
+                    &c,
+                    public,
+                    Algorithm::HS256,
+                ),
+                401,
+                "alg_not_allowed",
+            ));
+            rows.push((
+                "6b",
+                "HS256 signed with the public key's base64url x",
+                forge(
+                    &k.header(json!({"alg": "HS256"})),
+                    &c,
+                    x.as_bytes(),
+                    Algorithm::HS256,
+                ),
+                401,
+                "alg_not_allowed",
+            ));
+            rows.push((
+                "6c",
+                "HS256 signed with the public JWK text",
+                forge(
+                    &k.header(json!({"alg": "HS256"})),
+                    &c,
+                    format!("{{\"crv\":\"Ed25519\",\"kty\":\"OKP\",\"x\":\"{x}\"}}").as_bytes(),
+                    Algorithm::HS256,
+                ),
+                401,
+                "alg_not_allowed",
+            ));
+            rows.push((
+                "4",
+                "HS512 signed with the public key bytes",
+                forge(
+                    &k.header(json!({"alg": "HS512"})),
+                    &c,
+                    public,
+                    Algorithm::HS512,
+                ),
+                401,
+                "alg_not_allowed",
+            ));
+            // Another Ed25519 key claiming our kid.
+            let (_, other) = gsa_gateway::keys::KeyEntry::generate_ed25519().unwrap();
+            rows.push((
+                "13c",
+                "signed by another Ed25519 key",
+                forge_with(
+                    &k.header(json!({})),
+                    &c,
+                    &EncodingKey::from_ed_der(&other),
+                    Algorithm::EdDSA,
+                ),
+                401,
+                "bad_signature",
+            ));
+            // The gateway's own HS-shaped kid does not exist in this mode.
+            rows.push((
+                "8b",
+                "an HS256 kid in EdDSA mode",
+                forge(
+                    &k.header(json!({"alg": "HS256", "kid": hmac_kid(SECRET.as_bytes())})),
+                    &c,
+                    SECRET.as_bytes(),
+                    Algorithm::HS256,
+                ),
+                401,
+                "unknown_kid",
+            ));
+        }
+    }
+    rows
+}
+
+async fn run_table(gw: &Gateway, k: &Keys) {
     let n = now();
-    let v = valid();
+    let v = k.valid();
     let (h64, p64, s64) = {
         let p: Vec<&str> = v.split('.').collect();
         (p[0].to_string(), p[1].to_string(), p[2].to_string())
@@ -82,33 +270,28 @@ async fn every_malformed_token_row_is_refused_with_its_reason() {
         String::from_utf8(b).unwrap()
     };
     // (row, description, token, expected status, expected reason code)
-    let rows: Vec<(&str, &str, String, u16, &str)> = vec![
+    let mut rows: Vec<(&str, &str, String, u16, &str)> = vec![
         ("1", "valid base", v.clone(), 200, ""),
-        ("2", "alg none, empty signature", format!("{}.{}.", b64(&header(json!({"alg": "none"}))), p64), 401, "alg_not_allowed"),
-        ("2b", "alg none with a signature", signed(&header(json!({"alg": "none"})), &claims(json!({}))), 401, "alg_not_allowed"),
-        ("3", "alg NONE", format!("{}.{}.", b64(&header(json!({"alg": "NONE"}))), p64), 401, "alg_not_allowed"),
-        ("3b", "alg None", format!("{}.{}.", b64(&header(json!({"alg": "None"}))), p64), 401, "alg_not_allowed"),
-        ("4", "HS512 with the right secret", forge(&header(json!({"alg": "HS512"})), &claims(json!({})), SECRET.as_bytes(), Algorithm::HS512), 401, "alg_not_allowed"),
-        ("4b", "alg hs256 (case variant)", signed(&header(json!({"alg": "hs256"})), &claims(json!({}))), 401, "alg_not_allowed"),
-        ("5", "RS256 with the HS256 kid", signed(&header(json!({"alg": "RS256"})), &claims(json!({}))), 401, "alg_not_allowed"),
-        ("6", "EdDSA header with the HS256 kid", signed(&header(json!({"alg": "EdDSA"})), &claims(json!({}))), 401, "alg_not_allowed"),
-        ("7", "missing kid", signed(&header(json!({"kid": null})), &claims(json!({}))), 401, "missing_kid"),
-        ("8", "unknown kid", signed(&header(json!({"kid": "k999"})), &claims(json!({}))), 401, "unknown_kid"),
-        ("9a", "kid path traversal", signed(&header(json!({"kid": "../../etc/passwd"})), &claims(json!({}))), 401, "unknown_kid"),
-        ("9b", "kid SQL injection", signed(&header(json!({"kid": "' OR 1=1--"})), &claims(json!({}))), 401, "unknown_kid"),
-        ("9c", "kid 10 KB", signed(&header(json!({"kid": "k".repeat(10_000)})), &claims(json!({}))), 401, "token_too_large"),
-        ("9d", "kid 2 KB", signed(&header(json!({"kid": "k".repeat(2_000)})), &claims(json!({}))), 401, "unknown_kid"),
-        ("9e", "kid non-ASCII", signed(&header(json!({"kid": "ключ"})), &claims(json!({}))), 401, "unknown_kid"),
-        ("9f", "kid not a string", signed(&header(json!({"kid": 1})), &claims(json!({}))), 401, "malformed"),
-        ("10a", "jku header", signed(&header(json!({"jku": "https://evil.example/jwks.json"})), &claims(json!({}))), 401, "header_not_allowed"),
-        ("10b", "x5u header", signed(&header(json!({"x5u": "https://evil.example/cert.pem"})), &claims(json!({}))), 401, "header_not_allowed"),
-        ("10c", "jwk header", signed(&header(json!({"jwk": {"kty": "oct", "k": "AAAA"}})), &claims(json!({}))), 401, "header_not_allowed"),
-        ("10d", "x5c header", signed(&header(json!({"x5c": ["MIIB"]})), &claims(json!({}))), 401, "header_not_allowed"),
-        ("11a", "crit exp", signed(&header(json!({"crit": ["exp"]})), &claims(json!({}))), 401, "header_not_allowed"),
-        ("11b", "crit foo", signed(&header(json!({"crit": ["foo"], "foo": 1})), &claims(json!({}))), 401, "header_not_allowed"),
+        ("2", "alg none, empty signature", format!("{}.{}.", b64(&k.header(json!({"alg": "none"}))), p64), 401, "alg_not_allowed"),
+        ("2b", "alg none with a signature", k.signed(&k.header(json!({"alg": "none"})), &claims(json!({}))), 401, "alg_not_allowed"),
+        ("3", "alg NONE", format!("{}.{}.", b64(&k.header(json!({"alg": "NONE"}))), p64), 401, "alg_not_allowed"),
+        ("3b", "alg None", format!("{}.{}.", b64(&k.header(json!({"alg": "None"}))), p64), 401, "alg_not_allowed"),
+        ("7", "missing kid", k.signed(&k.header(json!({"kid": null})), &claims(json!({}))), 401, "missing_kid"),
+        ("8", "unknown kid", k.signed(&k.header(json!({"kid": "k999"})), &claims(json!({}))), 401, "unknown_kid"),
+        ("9a", "kid path traversal", k.signed(&k.header(json!({"kid": "../../etc/passwd"})), &claims(json!({}))), 401, "unknown_kid"),
+        ("9b", "kid SQL injection", k.signed(&k.header(json!({"kid": "' OR 1=1--"})), &claims(json!({}))), 401, "unknown_kid"),
+        ("9c", "kid 10 KB", k.signed(&k.header(json!({"kid": "k".repeat(10_000)})), &claims(json!({}))), 401, "token_too_large"),
+        ("9d", "kid 2 KB", k.signed(&k.header(json!({"kid": "k".repeat(2_000)})), &claims(json!({}))), 401, "unknown_kid"),
+        ("9e", "kid non-ASCII", k.signed(&k.header(json!({"kid": "ключ"})), &claims(json!({}))), 401, "unknown_kid"),
+        ("9f", "kid not a string", k.signed(&k.header(json!({"kid": 1})), &claims(json!({}))), 401, "malformed"),
+        ("10a", "jku header", k.signed(&k.header(json!({"jku": "https://evil.example/jwks.json"})), &claims(json!({}))), 401, "header_not_allowed"),
+        ("10b", "x5u header", k.signed(&k.header(json!({"x5u": "https://evil.example/cert.pem"})), &claims(json!({}))), 401, "header_not_allowed"),
+        ("10c", "jwk header", k.signed(&k.header(json!({"jwk": {"kty": "oct", "k": "AAAA"}})), &claims(json!({}))), 401, "header_not_allowed"),
+        ("10d", "x5c header", k.signed(&k.header(json!({"x5c": ["MIIB"]})), &claims(json!({}))), 401, "header_not_allowed"),
+        ("11a", "crit exp", k.signed(&k.header(json!({"crit": ["exp"]})), &claims(json!({}))), 401, "header_not_allowed"),
+        ("11b", "crit foo", k.signed(&k.header(json!({"crit": ["foo"], "foo": 1})), &claims(json!({}))), 401, "header_not_allowed"),
         ("13a", "signature bit flip", with_segment(&v, 2, &flipped_sig), 401, "bad_signature"),
         ("13b", "truncated signature", with_segment(&v, 2, &s64[..20]), 401, "bad_signature"),
-        ("13c", "wrong secret", forge(&header(json!({})), &claims(json!({})), b"another-secret-that-is-32-bytes-long!!", Algorithm::HS256), 401, "bad_signature"),
         ("13d", "extra dot segment", format!("{v}."), 401, "malformed"),
         ("13e", "two segments", format!("{h64}.{p64}"), 401, "malformed"),
         ("13f", "four segments", format!("{v}.{s64}"), 401, "malformed"),
@@ -116,43 +299,44 @@ async fn every_malformed_token_row_is_refused_with_its_reason() {
         ("14a", "'+' in signature", with_segment(&v, 2, &s64.replacen(|c: char| c == '-' || c == '_' || c.is_ascii_alphanumeric(), "+", 1)), 401, "malformed"),
         ("14b", "'/' in payload", with_segment(&v, 1, &format!("{}/", &p64[..p64.len() - 1])), 401, "malformed"),
         ("14c", "'=' padding on header", with_segment(&v, 0, &format!("{h64}==")), 401, "malformed"),
-        ("14d", "non-canonical trailing bits", with_segment(&v, 2, &format!("{}{}", &s64[..42], "B")), 401, "malformed"),
+        ("14d", "non-canonical trailing bits", with_segment(&v, 2, &format!("{}B", &s64[..s64.len() - 1])), 401, "malformed"),
         ("15a", "header not JSON", with_segment(&v, 0, &b64("not json")), 401, "malformed"),
         ("15b", "header JSON array", with_segment(&v, 0, &b64("[\"HS256\"]")), 401, "malformed"),
-        ("15c", "duplicate alg", signed(&format!("{{\"alg\":\"none\",\"alg\":\"HS256\",\"typ\":\"at+jwt\",\"kid\":\"{}\"}}", kid()), &claims(json!({}))), 401, "malformed"),
-        ("15d", "payload not JSON (signed)", signed(&header(json!({})), "hello"), 401, "malformed"),
-        ("15e", "payload JSON array (signed)", signed(&header(json!({})), "[1,2,3]"), 401, "malformed"),
-        ("15f", "duplicate exp in payload (signed)", signed(&header(json!({})), &format!("{{\"iss\":\"{ISSUER}\",\"aud\":\"{AUD}\",\"sub\":\"s\",\"iat\":{n},\"exp\":{},\"exp\":{}}}", n - 1000, n + 300)), 401, "malformed"),
-        ("16", "expired beyond leeway", signed(&header(json!({})), &claims(json!({"iat": n - 400, "exp": n - 100}))), 401, "expired"),
-        ("17", "expired inside leeway", signed(&header(json!({})), &claims(json!({"iat": n - 300, "exp": n - 10}))), 200, ""),
-        ("18", "exp missing", signed(&header(json!({})), &claims(json!({"exp": null}))), 401, "missing_exp"),
-        ("19a", "exp as string", signed(&header(json!({})), &claims(json!({"exp": "9999999999"}))), 401, "invalid_claim"),
-        ("19b", "exp null", signed(&header(json!({})), &claims(json!({"exp": "__null__"}))), 401, "invalid_claim"),
-        ("19c", "exp -1", signed(&header(json!({})), &claims(json!({"exp": -1}))), 401, "invalid_claim"),
-        ("19d", "exp 1e309", signed(&header(json!({})), &claims(json!({"exp": "__1e309__"}))), 401, "malformed"),
-        ("19e", "exp float", signed(&header(json!({})), &claims(json!({"exp": (n + 300) as f64 + 0.5}))), 401, "invalid_claim"),
-        ("20", "nbf in an hour", signed(&header(json!({})), &claims(json!({"nbf": n + 3600, "exp": n + 3700, "iat": n}))), 401, "not_yet_valid"),
-        ("21", "nbf as string (CVE-2026-25537)", signed(&header(json!({})), &claims(json!({"nbf": "99999999999"}))), 401, "invalid_claim"),
-        ("22", "iat in an hour", signed(&header(json!({})), &claims(json!({"iat": n + 3600, "exp": n + 3900}))), 401, "iat_in_future"),
-        ("23", "lifetime 30 days", signed(&header(json!({})), &claims(json!({"exp": n + 30 * 86400}))), 401, "lifetime_exceeded"),
-        ("24", "aud missing", signed(&header(json!({})), &claims(json!({"aud": null}))), 401, "missing_aud"),
-        ("25", "aud plain string", signed(&header(json!({})), &claims(json!({"aud": AUD}))), 200, ""),
-        ("26a", "aud other-api", signed(&header(json!({})), &claims(json!({"aud": ["other-api"]}))), 401, "wrong_audience"),
-        ("26b", "aud []", signed(&header(json!({})), &claims(json!({"aud": []}))), 401, "wrong_audience"),
-        ("26c", "aud empty string", signed(&header(json!({})), &claims(json!({"aud": ""}))), 401, "wrong_audience"),
-        ("26d", "aud 123", signed(&header(json!({})), &claims(json!({"aud": 123}))), 401, "invalid_claim"),
-        ("27", "aud [other, ours]", signed(&header(json!({})), &claims(json!({"aud": ["other-api", AUD]}))), 200, ""),
-        ("28a", "iss missing", signed(&header(json!({})), &claims(json!({"iss": null}))), 401, "missing_iss"),
-        ("28b", "iss wrong", signed(&header(json!({})), &claims(json!({"iss": "gateway"}))), 401, "wrong_issuer"),
-        ("28c", "iss different case", signed(&header(json!({})), &claims(json!({"iss": ISSUER.to_uppercase()}))), 401, "wrong_issuer"),
-        ("29a", "typ missing", signed(&header(json!({"typ": null})), &claims(json!({}))), 401, "wrong_typ"),
-        ("29b", "typ JWT", signed(&header(json!({"typ": "JWT"})), &claims(json!({}))), 401, "wrong_typ"),
-        ("29c", "typ of a dashboard session", signed(&header(json!({"typ": "session+jwt"})), &claims(json!({}))), 401, "wrong_typ"),
-        ("29d", "typ application/at+jwt", signed(&header(json!({"typ": "application/at+jwt"})), &claims(json!({}))), 200, ""),
-        ("30a", "sub missing", signed(&header(json!({})), &claims(json!({"sub": null}))), 401, "missing_sub"),
-        ("30b", "sub empty", signed(&header(json!({})), &claims(json!({"sub": ""}))), 401, "missing_sub"),
+        ("15c", "duplicate alg", k.signed(&format!("{{\"alg\":\"none\",\"alg\":\"{}\",\"typ\":\"at+jwt\",\"kid\":\"{}\"}}", k.alg, k.kid), &claims(json!({}))), 401, "malformed"),
+        ("15d", "payload not JSON (signed)", k.signed(&k.header(json!({})), "hello"), 401, "malformed"),
+        ("15e", "payload JSON array (signed)", k.signed(&k.header(json!({})), "[1,2,3]"), 401, "malformed"),
+        ("15f", "duplicate exp in payload (signed)", k.signed(&k.header(json!({})), &format!("{{\"iss\":\"{ISSUER}\",\"aud\":\"{AUD}\",\"sub\":\"s\",\"iat\":{n},\"exp\":{},\"exp\":{}}}", n - 1000, n + 300)), 401, "malformed"),
+        ("16", "expired beyond leeway", k.signed(&k.header(json!({})), &claims(json!({"iat": n - 400, "exp": n - 100}))), 401, "expired"),
+        ("17", "expired inside leeway", k.signed(&k.header(json!({})), &claims(json!({"iat": n - 300, "exp": n - 10}))), 200, ""),
+        ("18", "exp missing", k.signed(&k.header(json!({})), &claims(json!({"exp": null}))), 401, "missing_exp"),
+        ("19a", "exp as string", k.signed(&k.header(json!({})), &claims(json!({"exp": "9999999999"}))), 401, "invalid_claim"),
+        ("19b", "exp null", k.signed(&k.header(json!({})), &claims(json!({"exp": "__null__"}))), 401, "invalid_claim"),
+        ("19c", "exp -1", k.signed(&k.header(json!({})), &claims(json!({"exp": -1}))), 401, "invalid_claim"),
+        ("19d", "exp 1e309", k.signed(&k.header(json!({})), &claims(json!({"exp": "__1e309__"}))), 401, "malformed"),
+        ("19e", "exp float", k.signed(&k.header(json!({})), &claims(json!({"exp": (n + 300) as f64 + 0.5}))), 401, "invalid_claim"),
+        ("20", "nbf in an hour", k.signed(&k.header(json!({})), &claims(json!({"nbf": n + 3600, "exp": n + 3700, "iat": n}))), 401, "not_yet_valid"),
+        ("21", "nbf as string (CVE-2026-25537)", k.signed(&k.header(json!({})), &claims(json!({"nbf": "99999999999"}))), 401, "invalid_claim"),
+        ("22", "iat in an hour", k.signed(&k.header(json!({})), &claims(json!({"iat": n + 3600, "exp": n + 3900}))), 401, "iat_in_future"),
+        ("23", "lifetime 30 days", k.signed(&k.header(json!({})), &claims(json!({"exp": n + 30 * 86400}))), 401, "lifetime_exceeded"),
+        ("24", "aud missing", k.signed(&k.header(json!({})), &claims(json!({"aud": null}))), 401, "missing_aud"),
+        ("25", "aud plain string", k.signed(&k.header(json!({})), &claims(json!({"aud": AUD}))), 200, ""),
+        ("26a", "aud other-api", k.signed(&k.header(json!({})), &claims(json!({"aud": ["other-api"]}))), 401, "wrong_audience"),
+        ("26b", "aud []", k.signed(&k.header(json!({})), &claims(json!({"aud": []}))), 401, "wrong_audience"),
+        ("26c", "aud empty string", k.signed(&k.header(json!({})), &claims(json!({"aud": ""}))), 401, "wrong_audience"),
+        ("26d", "aud 123", k.signed(&k.header(json!({})), &claims(json!({"aud": 123}))), 401, "invalid_claim"),
+        ("27", "aud [other, ours]", k.signed(&k.header(json!({})), &claims(json!({"aud": ["other-api", AUD]}))), 200, ""),
+        ("28a", "iss missing", k.signed(&k.header(json!({})), &claims(json!({"iss": null}))), 401, "missing_iss"),
+        ("28b", "iss wrong", k.signed(&k.header(json!({})), &claims(json!({"iss": "gateway"}))), 401, "wrong_issuer"),
+        ("28c", "iss different case", k.signed(&k.header(json!({})), &claims(json!({"iss": ISSUER.to_uppercase()}))), 401, "wrong_issuer"),
+        ("29a", "typ missing", k.signed(&k.header(json!({"typ": null})), &claims(json!({}))), 401, "wrong_typ"),
+        ("29b", "typ JWT", k.signed(&k.header(json!({"typ": "JWT"})), &claims(json!({}))), 401, "wrong_typ"),
+        ("29c", "typ of a dashboard session", k.signed(&k.header(json!({"typ": "session+jwt"})), &claims(json!({}))), 401, "wrong_typ"),
+        ("29d", "typ application/at+jwt", k.signed(&k.header(json!({"typ": "application/at+jwt"})), &claims(json!({}))), 200, ""),
+        ("30a", "sub missing", k.signed(&k.header(json!({})), &claims(json!({"sub": null}))), 401, "missing_sub"),
+        ("30b", "sub empty", k.signed(&k.header(json!({})), &claims(json!({"sub": ""}))), 401, "missing_sub"),
         ("31", "20 KB token (100 KB: see the header test)", format!("{}.{}.{}", h64, "A".repeat(20_000), s64), 401, "token_too_large"),
     ];
+    rows.extend(mode_rows(k));
     let mut failures = Vec::new();
     for (row, what, token, status, code) in &rows {
         let (s, body) = gw.verify(token, AUD).await;
@@ -177,7 +361,22 @@ async fn every_malformed_token_row_is_refused_with_its_reason() {
         failures.len(),
         failures.join("\n")
     );
-    gw.stop().await;
+}
+
+fn kid() -> String {
+    hmac_kid(SECRET.as_bytes())
+}
+
+fn header(extra: Value) -> String {
+    Keys::hs256().header(extra)
+}
+
+fn signed(h: &str, c: &str) -> String {
+    Keys::hs256().signed(h, c)
+}
+
+fn valid() -> String {
+    Keys::hs256().valid()
 }
 
 #[tokio::test]

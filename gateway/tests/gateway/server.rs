@@ -81,42 +81,112 @@ async fn oversized_body_is_413_json() {
 }
 
 #[tokio::test]
-async fn generated_secret_is_mode_0600_and_reused_on_restart() {
+async fn default_mode_is_eddsa_with_a_generated_key_kept_at_0600() {
     let gw = Gateway::start_in(tempfile::tempdir().unwrap(), None).await;
-    let path = gw.dir.path().join(gsa_gateway::keys::SECRET_FILE);
-    let secret_text = std::fs::read_to_string(&path).expect("secret file written");
-    assert!(
-        secret_text.len() >= 32,
-        "generated secret is {} bytes",
-        secret_text.len()
-    );
+    let (kid, der, public) = crate::harness::active_ed25519(&gw.cfg);
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode, 0o600, "mode {mode:o}");
+        // The WAL file exists only while a connection is open; check it when it does.
+        for name in ["identity.db", "identity.db-wal"] {
+            let path = gw.dir.path().join(name);
+            if name != "identity.db" && !path.exists() {
+                continue;
+            }
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{name}: mode {mode:o}");
+        }
     }
+    assert!(
+        !gw.dir.path().join("jwt_secret.key").exists(),
+        "no HMAC secret is generated any more"
+    );
     let client_secret = gw.client("svc", &["gsa-api"], &["listings:read"]);
     let tok = gw.access_token("svc", &client_secret, "gsa-api").await;
+    let h = crate::harness::segment(&tok, 0);
+    assert_eq!(h["alg"], "EdDSA");
+    assert_eq!(h["kid"], kid);
+    // The JWKS publishes exactly that public key (RFC 8037 §2), and nothing private.
+    let r = gw
+        .http
+        .get(gw.url("/.well-known/jwks.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let jwks: Value = r.json().await.unwrap();
+    let keys = jwks["keys"].as_array().unwrap();
+    assert_eq!(keys.len(), 1, "{jwks}");
+    let k = &keys[0];
     assert_eq!(
-        crate::harness::segment(&tok, 0)["kid"],
-        gsa_gateway::keys::hmac_kid(secret_text.as_bytes())
+        (
+            k["kty"].as_str(),
+            k["crv"].as_str(),
+            k["alg"].as_str(),
+            k["use"].as_str()
+        ),
+        (Some("OKP"), Some("Ed25519"), Some("EdDSA"), Some("sig"))
     );
-    // The token is signed with the file's bytes: a forged copy with the same key verifies.
+    assert_eq!(k["kid"], kid);
+    use base64::Engine;
+    let x = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&public);
+    assert_eq!(k["x"], x);
+    assert!(k.get("d").is_none());
+    assert_eq!(
+        kid,
+        gsa_gateway::keys::jwk_thumbprint_okp(&x),
+        "kid is the RFC 7638 thumbprint"
+    );
+    // Restart: the same key is reused, and the token still verifies.
     let dir = gw.stop().await;
     let gw = Gateway::start_in(dir, None).await;
+    let (kid2, der2, _) = crate::harness::active_ed25519(&gw.cfg);
     assert_eq!(
-        std::fs::read_to_string(&path).unwrap(),
-        secret_text,
-        "secret reused, not regenerated"
+        (kid2, der2),
+        (kid.clone(), der.clone()),
+        "key reused, not regenerated"
     );
     let (s, v) = gw.verify(&tok, "gsa-api").await;
     assert_eq!(s, 200, "{v}");
-    // Identity store survived too, and holds no plaintext secret.
+    // The identity store holds no plaintext client secret.
     let db = std::fs::read(gw.dir.path().join("identity.db")).unwrap();
     assert!(!db
         .windows(client_secret.len())
         .any(|w| w == client_secret.as_bytes()));
+    // Switching to HS256: the Ed25519 key retires but still verifies its token; the JWKS keeps
+    // publishing it during the overlap, never the HMAC secret.
+    let dir = gw.stop().await;
+    let gw = Gateway::start_in(dir, Some(SECRET)).await;
+    let (s, v) = gw.verify(&tok, "gsa-api").await;
+    assert_eq!(s, 200, "{v}");
+    let jwks: Value = gw
+        .http
+        .get(gw.url("/.well-known/jwks.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(jwks["keys"].as_array().unwrap().len(), 1);
+    assert_eq!(jwks["keys"][0]["kid"], kid);
+    assert!(!jwks.to_string().contains(SECRET));
+    let tok_hs = gw.access_token("svc", &client_secret, "gsa-api").await;
+    assert_eq!(crate::harness::segment(&tok_hs, 0)["alg"], "HS256");
+    gw.stop().await;
+}
+
+#[tokio::test]
+async fn hs256_only_jwks_is_empty() {
+    let gw = Gateway::start().await;
+    let r = gw
+        .http
+        .get(gw.url("/.well-known/jwks.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<Value>().await.unwrap(), json!({"keys": []}));
     gw.stop().await;
 }
 
