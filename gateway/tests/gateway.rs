@@ -13,3 +13,5 @@ mod malformed_tokens;
 mod server;
 #[path = "gateway/token_endpoint.rs"]
 mod token_endpoint;
+#[path = "gateway/verifier.rs"]
+mod verifier;
