@@ -190,7 +190,12 @@ pub fn assess(listing: &Listing) -> Applicability {
     let possibility = FUEL
         .find_iter(desc)
         .find(|m| is_hypothetical(desc, m.start(), 30))
-        .map(|m| format!(" (fuel is only mentioned as a possibility: \"{}\")", m.as_str()))
+        .map(|m| {
+            format!(
+                " (fuel is only mentioned as a possibility: \"{}\")",
+                m.as_str()
+            )
+        })
         .unwrap_or_default();
     if CAR_WASH.is_match(&head) {
         return not(format!("A car wash with no fuel sales{possibility}."));
@@ -232,7 +237,10 @@ mod tests {
 
     #[test]
     fn fuel_sites_are_applicable_with_kind() {
-        let a = assess(&l("Branded gas station for sale", "Interstate Mini truck stop"));
+        let a = assess(&l(
+            "Branded gas station for sale",
+            "Interstate Mini truck stop",
+        ));
         assert!(a.applicable);
         assert_eq!(a.kind, Some(SiteKind::TruckStop));
         let a = assess(&l("Marvelous Gas and Convenience Store", "Busy area."));

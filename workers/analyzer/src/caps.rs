@@ -21,8 +21,14 @@ mod tests {
     #[test]
     fn lowest_cap_wins_and_never_raises() {
         let caps = vec![
-            Cap { limit: 50, reason: "dscr".into() },
-            Cap { limit: 40, reason: "env".into() },
+            Cap {
+                limit: 50,
+                reason: "dscr".into(),
+            },
+            Cap {
+                limit: 40,
+                reason: "env".into(),
+            },
         ];
         assert_eq!(apply(77, &caps), 40);
         assert_eq!(apply(30, &caps), 30);

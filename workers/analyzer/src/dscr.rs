@@ -25,7 +25,12 @@ pub fn annual_debt_service(loan: f64, rate_percent: f64, term_years: u32) -> f64
 }
 
 /// DSCR for a price and the cash flow used (USD/year); `None` without a positive price.
-pub fn compute(price: i64, cash_flow_used: i64, with_real_estate: bool, sba: &SbaConfig) -> Option<Dscr> {
+pub fn compute(
+    price: i64,
+    cash_flow_used: i64,
+    with_real_estate: bool,
+    sba: &SbaConfig,
+) -> Option<Dscr> {
     if price <= 0 {
         return None;
     }
@@ -65,7 +70,11 @@ mod tests {
         assert_eq!(d.term_years, 25);
         // Phoenix [FIRM-PHX]: $1,255,000, CF $334,731, 10 years -> debt service about $182.9k, DSCR about 1.83.
         let d = compute(1_255_000, 334_731, false, &sba).unwrap();
-        assert!((d.annual_debt_service_usd - 182_900).abs() < 500, "{}", d.annual_debt_service_usd);
+        assert!(
+            (d.annual_debt_service_usd - 182_900).abs() < 500,
+            "{}",
+            d.annual_debt_service_usd
+        );
         assert_eq!(d.ratio, 1.83);
     }
 

@@ -170,7 +170,11 @@ impl Extraction {
 
 /// The facts of a listing (see the module docs for the rules).
 pub fn extract(listing: &Listing) -> Vec<Fact> {
-    extract_all(listing).found.into_iter().map(|f| f.fact).collect()
+    extract_all(listing)
+        .found
+        .into_iter()
+        .map(|f| f.fact)
+        .collect()
 }
 
 /// Facts, scoring signals and broker questions of a listing.
@@ -267,8 +271,9 @@ impl<'a> Scan<'a> {
 
     /// First match of `re` that is neither negated nor hypothetical.
     fn first_real<'r>(&self, re: &'r Regex) -> Option<regex::Match<'a>> {
-        re.find_iter(self.text)
-            .find(|m| !is_negated(self.text, m.start()) && !is_hypothetical(self.text, m.start(), 30))
+        re.find_iter(self.text).find(|m| {
+            !is_negated(self.text, m.start()) && !is_hypothetical(self.text, m.start(), 30)
+        })
     }
 }
 
@@ -278,14 +283,22 @@ fn re(p: &str) -> Regex {
 
 /// `NUM MULT` [range] as named groups a1/m1/a2/m2 (range separator group `sep`).
 fn range_pat() -> String {
-    format!(r"(?P<between>between\s+)?\$?(?P<a1>{NUM})(?P<m1>{MULT})(?:\s*(?P<sep>-|–|to|and)\s*\$?(?P<a2>{NUM})(?P<m2>{MULT}))?")
+    format!(
+        r"(?P<between>between\s+)?\$?(?P<a1>{NUM})(?P<m1>{MULT})(?:\s*(?P<sep>-|–|to|and)\s*\$?(?P<a2>{NUM})(?P<m2>{MULT}))?"
+    )
 }
 
 /// Reads a number or range from named groups a1/m1/a2/m2 ("and" only after "between").
 fn range_value(c: &Captures) -> Option<(f64, Option<f64>)> {
     let a1 = c.name("a1")?.as_str();
-    let m1 = c.name("m1").map(|m| m.as_str()).filter(|m| !m.trim().is_empty());
-    let m2 = c.name("m2").map(|m| m.as_str()).filter(|m| !m.trim().is_empty());
+    let m1 = c
+        .name("m1")
+        .map(|m| m.as_str())
+        .filter(|m| !m.trim().is_empty());
+    let m2 = c
+        .name("m2")
+        .map(|m| m.as_str())
+        .filter(|m| !m.trim().is_empty());
     let second = match (c.name("a2"), c.name("sep").map(|s| s.as_str())) {
         (Some(a2), Some("and")) if c.name("between").is_none() => {
             let _ = a2;
@@ -342,7 +355,7 @@ fn scaled(lo: f64, hi: Option<f64>, k: f64) -> (f64, Option<f64>) {
 
 static GALLONS_PERIOD: Lazy<Regex> = Lazy::new(|| {
     re(&format!(
-        r"(?i){}\s*\+?\s*(?:gallons?|gals?\b\.?)(?:\s+(?:of\s+)?(?:fuel|gas|gasoline|diesel))?\s*(?:(?:/|per|a|an|each|every)\s*(?P<p>month|mo|mth|day|week|wk|year|yr|annum)\b\.?|(?P<p2>monthly|daily|weekly|annually|yearly)\b)",
+        r"(?i){}\s*\+?\s*(?:gallons?|gals?\b\.?)(?:\s+(?:of\s+)?(?:fuel|gas|gasoline|diesel))?\s*(?:(?:/|per|a|an|each|every)\s*(?P<p>month|mth|mo\b|day|week|wk\b|year|yr\b|annum)|(?P<p2>monthly|daily|weekly|annually|yearly)\b)",
         range_pat()
     ))
 });
@@ -359,7 +372,7 @@ static GALLONS_ANNUAL_LABEL: Lazy<Regex> = Lazy::new(|| {
 });
 static FUEL_VOLUME_PERIOD: Lazy<Regex> = Lazy::new(|| {
     re(&format!(
-        r"(?i)\b(?:fuel|gas|diesel|gasoline)\s+volume\s*(?:is|of|:|=)?\s*(?P<a1>{NUM})(?P<m1>{MULT})(?:\s*gal(?:lon)?s?)?\s*(?:/|per|a)\s*(?P<p>month|mo|mth|day|week|year|yr)\b"
+        r"(?i)\b(?:fuel|gas|diesel|gasoline)\s+volume\s*(?:is|of|:|=)?\s*(?P<a1>{NUM})(?P<m1>{MULT})(?:\s*gal(?:lon)?s?)?\s*(?:/|per|a)\s*(?P<p>month|mth|mo\b|day|week|year|yr\b)"
     ))
 });
 static GALLONS_BARE: Lazy<Regex> = Lazy::new(|| {
@@ -574,7 +587,10 @@ fn fuel_margin_and_commission(d: &Scan, ex: &mut Extraction) {
             let per_gallon = !label_first || c.name("pg").is_some();
             let Some(a1) = c.name("a1") else { continue };
             // "margin of 30%" is a percentage, not cents per gallon.
-            if text.get(m.end()..).is_some_and(|t| t.trim_start().starts_with('%')) {
+            if text
+                .get(m.end()..)
+                .is_some_and(|t| t.trim_start().starts_with('%'))
+            {
                 continue;
             }
             // A label-first reading needs a unit: "$0.25", "25 cents", "25¢", or "per gallon".
@@ -617,7 +633,8 @@ fn fuel_margin_and_commission(d: &Scan, ex: &mut Extraction) {
         let after: String = text.get(m.end()..).unwrap_or("").chars().take(30).collect();
         FUEL_WORD.is_match(sent) || FUEL_WORD.is_match(&after)
     }) {
-        ex.mentions.push(d.mention("commission_site", m.start(), m.end()));
+        ex.mentions
+            .push(d.mention("commission_site", m.start(), m.end()));
     }
 }
 
@@ -632,7 +649,7 @@ fn sentence_has_commission(text: &str, s: usize, e: usize) -> bool {
 // ---------------------------------------------------------------------------------------------
 
 const STORE_LABEL: &str = r"(?:inside|in-store|instore|in\s+store|convenience\s+store|c-store|cstore|food\s+mart|merchandise|merch|grocery|market|store)";
-const PERIOD_AFTER: &str = r"\s*\+?\s*(?:(?:/|per|a|an|each)\s*(?P<p>month|mo|mth|day|week|wk|year|yr|annum)\b\.?|(?P<p2>monthly|daily|weekly|annually|yearly)\b)";
+const PERIOD_AFTER: &str = r"\s*\+?\s*(?:(?:/|per|a|an|each)\s*(?P<p>month|mth|mo\b|day|week|wk\b|year|yr\b|annum)\.?|(?P<p2>monthly|daily|weekly|annually|yearly)\b)";
 
 static INSIDE_LABEL_FIRST: Lazy<Regex> = Lazy::new(|| {
     re(&format!(
@@ -669,10 +686,14 @@ static INSIDE_NO_PERIOD: Lazy<Regex> = Lazy::new(|| {
 static INSIDE_CUT: Lazy<Regex> =
     Lazy::new(|| re(r"(?i)\b(?:inside|in-store)\s+sales?\b[^.!?$\d]{0,30}?(?:\.\.\.|…)"));
 static MARGIN_AFTER_SALES: Lazy<Regex> = Lazy::new(|| {
-    re(r"(?i)^\s*@\s*(?:almost|about|around|approx\.?|approximately|~|over|nearly)?\s*(?P<pct>\d{1,2}(?:\.\d+)?)\s*%\s*(?:GP\b|gross\s+profit|gross\s+margin|margin)")
+    re(
+        r"(?i)^\s*@\s*(?:almost|about|around|approx\.?|approximately|~|over|nearly)?\s*(?P<pct>\d{1,2}(?:\.\d+)?)\s*%\s*(?:GP\b|gross\s+profit|gross\s+margin|margin)",
+    )
 });
 static MERCH_MARGIN: Lazy<Regex> = Lazy::new(|| {
-    re(r"(?i)\b(?:inside|in-store|merchandise|store|grocery|c-store)\s+(?:gross\s+)?(?:profit\s+)?margins?\s*(?:of|is|are|at|:|averag\w*|around|about|over|~|\s)*\s*(?P<pct>\d{1,2}(?:\.\d+)?)\s*%|(?P<pct2>\d{1,2}(?:\.\d+)?)\s*%\s*(?:gross\s+)?(?:profit\s+)?margins?\s+(?:on|in)\s+(?:inside|in-store|merchandise|store|grocery)")
+    re(
+        r"(?i)\b(?:inside|in-store|merchandise|store|grocery|c-store)\s+(?:gross\s+)?(?:profit\s+)?margins?\s*(?:of|is|are|at|:|averag\w*|around|about|over|~|\s)*\s*(?P<pct>\d{1,2}(?:\.\d+)?)\s*%|(?P<pct2>\d{1,2}(?:\.\d+)?)\s*%\s*(?:gross\s+)?(?:profit\s+)?margins?\s+(?:on|in)\s+(?:inside|in-store|merchandise|store|grocery)",
+    )
 });
 
 fn inside_sales_and_merchandise_margin(d: &Scan, ex: &mut Extraction) {
@@ -778,11 +799,7 @@ fn lottery(d: &Scan, ex: &mut Extraction) {
             continue;
         }
         let (a, mult, p) = match (c.name("a1"), c.name("b1")) {
-            (Some(a), _) => (
-                a,
-                c.name("m1"),
-                c.name("p").or_else(|| c.name("p2")),
-            ),
+            (Some(a), _) => (a, c.name("m1"), c.name("p").or_else(|| c.name("p2"))),
             (None, Some(b)) => (b, c.name("n1"), c.name("q")),
             _ => continue,
         };
@@ -819,7 +836,9 @@ fn rent(d: &Scan, listing: &Listing, ex: &mut Extraction) {
         let Some(m) = c.get(0) else { continue };
         let (a, mult, period) = match (c.name("a1"), c.name("b1")) {
             (Some(a), _) => {
-                let lbl = c.name("lbl").map(|l| l.as_str().trim().to_ascii_lowercase());
+                let lbl = c
+                    .name("lbl")
+                    .map(|l| l.as_str().trim().to_ascii_lowercase());
                 let p = c
                     .name("p")
                     .or_else(|| c.name("p2"))
@@ -871,23 +890,36 @@ static LEASE_PLUS: Lazy<Regex> = Lazy::new(|| {
     re(r"(?i)\b(?P<y1>\d{1,2})\s*\+\s*(?P<y2>\d{1,2})\s*-?\s*(?:years?|yrs?)\s*lease\b")
 });
 static LEASE_YEARS: Lazy<Regex> = Lazy::new(|| {
-    re(r"(?i)\blease\s*(?:term\s*)?(?:of|for|:|is|has|with)?\s*(?P<y1>\d{1,2})\s*(?:more\s+)?(?:years?|yrs?)(?:\s*(?:left|remaining))?(?:\s*(?:plus|\+|with|and)\s*(?:an?\s+|one\s+|two\s+|2\s*x\s*)?(?P<y2>\d{1,2})\s*-?\s*(?:years?|yrs?)?\s*(?:renewal\s+)?options?)?")
+    re(
+        r"(?i)\blease\s*(?:term\s*)?(?:of|for|:|is|has|with)?\s*(?P<y1>\d{1,2})\s*(?:more\s+)?(?:years?|yrs?)(?:\s*(?:left|remaining))?(?:\s*(?:plus|\+|with|and)\s*(?:an?\s+|one\s+|two\s+|2\s*x\s*)?(?P<y2>\d{1,2})\s*-?\s*(?:years?|yrs?)?\s*(?:renewal\s+)?options?)?",
+    )
 });
 static YEARS_LEFT_ON_LEASE: Lazy<Regex> = Lazy::new(|| {
-    re(r"(?i)\b(?P<y1>\d{1,2})\s*(?:years?|yrs?)\s*(?:left|remaining)\s*on\s*(?:the\s*)?lease(?:\s*(?:plus|\+|with)\s*(?:an?\s+)?(?P<y2>\d{1,2})\s*-?\s*(?:years?|yrs?)?\s*(?:renewal\s+)?options?)?")
+    re(
+        r"(?i)\b(?P<y1>\d{1,2})\s*(?:years?|yrs?)\s*(?:left|remaining)\s*on\s*(?:the\s*)?lease(?:\s*(?:plus|\+|with)\s*(?:an?\s+)?(?P<y2>\d{1,2})\s*-?\s*(?:years?|yrs?)?\s*(?:renewal\s+)?options?)?",
+    )
 });
 static YEAR_LEASE: Lazy<Regex> = Lazy::new(|| {
-    re(r"(?i)\b(?P<y1>\d{1,2})\s*-?\s*(?:years?|yrs?)\s*(?:NNN\s+|ground\s+|new\s+|triple\s+net\s+)?lease(?:\s*(?:plus|\+|with)\s*(?:an?\s+)?(?P<y2>\d{1,2})\s*-?\s*(?:years?|yrs?)?\s*(?:renewal\s+)?options?)?")
+    re(
+        r"(?i)\b(?P<y1>\d{1,2})\s*-?\s*(?:years?|yrs?)\s*(?:NNN\s+|ground\s+|new\s+|triple\s+net\s+)?lease(?:\s*(?:plus|\+|with)\s*(?:an?\s+)?(?P<y2>\d{1,2})\s*-?\s*(?:years?|yrs?)?\s*(?:renewal\s+)?options?)?",
+    )
 });
 static LEASE_EXPIRES: Lazy<Regex> = Lazy::new(|| {
-    re(r"(?i)\blease\s*(?:expires|expiring|ends|runs\s+(?:through|until)|through|until|expiration\s*:?)\s*(?:in\s+|on\s+)?(?:[A-Za-z]+\.?\s+)?(?:\d{1,2},?\s+)?(?P<yr>(?:19|20)\d\d)\b")
+    re(
+        r"(?i)\blease\s*(?:expires|expiring|ends|runs\s+(?:through|until)|through|until|expiration\s*:?)\s*(?:in\s+|on\s+)?(?:[A-Za-z]+\.?\s+)?(?:\d{1,2},?\s+)?(?P<yr>(?:19|20)\d\d)\b",
+    )
 });
 static MONTH_TO_MONTH: Lazy<Regex> = Lazy::new(|| re(r"(?i)\bmonth[- ]to[- ]month\b"));
 static YEAR_IN_TEXT: Lazy<Regex> = Lazy::new(|| re(r"\b(?P<yr>(?:19|20)\d\d)\b"));
 
 fn lease(d: &Scan, listing: &Listing, year: Option<i32>, ex: &mut Extraction) {
     let text = d.text;
-    for re in [&*LEASE_PLUS, &*YEARS_LEFT_ON_LEASE, &*LEASE_YEARS, &*YEAR_LEASE] {
+    for re in [
+        &*LEASE_PLUS,
+        &*YEARS_LEFT_ON_LEASE,
+        &*LEASE_YEARS,
+        &*YEAR_LEASE,
+    ] {
         if let Some(c) = re.captures(text) {
             let (Some(m), Some(y1)) = (c.get(0), c.name("y1")) else {
                 continue;
@@ -989,23 +1021,31 @@ fn lease(d: &Scan, listing: &Listing, year: Option<i32>, ex: &mut Extraction) {
 // ---------------------------------------------------------------------------------------------
 
 static TANK_YEAR: Lazy<Regex> = Lazy::new(|| {
-    re(r"(?i)\b(?:tanks?|USTs?)\b[^.!?]{0,40}?\b(?:replaced|installed|upgraded|put\s+in|new|built)\s*(?:in\s*)?(?P<yr>(?:19|20)\d\d)\b|\b(?P<yr2>(?:19|20)\d\d)\s+(?:(?:double|single)[- ]?wall(?:ed)?\s+|fiberglass\s+|new\s+|steel\s+)*(?:tanks|USTs)\b|\b(?:tanks?|USTs?)\s*(?:\(|from\s+|installed\s+in\s+|dated?\s+)(?P<yr3>(?:19|20)\d\d)\b")
+    re(
+        r"(?i)\b(?:tanks?|USTs?)\b[^.!?]{0,40}?\b(?:replaced|installed|upgraded|put\s+in|new|built)\s*(?:in\s*)?(?P<yr>(?:19|20)\d\d)\b|\b(?P<yr2>(?:19|20)\d\d)\s+(?:(?:double|single)[- ]?wall(?:ed)?\s+|fiberglass\s+|new\s+|steel\s+)*(?:tanks|USTs)\b|\b(?:tanks?|USTs?)\s*(?:\(|from\s+|installed\s+in\s+|dated?\s+)(?P<yr3>(?:19|20)\d\d)\b",
+    )
 });
 static TANK_AGE: Lazy<Regex> = Lazy::new(|| {
-    re(r"(?i)\b(?:tanks?|USTs?)\b[^.!?\d]{0,20}?(?P<cmp>less\s+than|under|only|about|around|approximately)?\s*(?P<n>\d{1,2})\s*(?:years?|yrs?)\s*old\b")
+    re(
+        r"(?i)\b(?:tanks?|USTs?)\b[^.!?\d]{0,20}?(?P<cmp>less\s+than|under|only|about|around|approximately)?\s*(?P<n>\d{1,2})\s*(?:years?|yrs?)\s*old\b",
+    )
 });
 static TANK_NEW: Lazy<Regex> = Lazy::new(|| {
-    re(r"(?i)\b(?:brand[- ]new|new)\s+(?:[\w-]+\s+){0,4}?(?:tanks|USTs?|underground\s+storage\s+tanks)\b")
+    re(
+        r"(?i)\b(?:brand[- ]new|new)\s+(?:[\w-]+\s+){0,4}?(?:tanks|USTs?|underground\s+storage\s+tanks)\b",
+    )
 });
-static TANK_WALL: Lazy<Regex> =
-    Lazy::new(|| re(r"(?i)\b(?P<w>double|single)[- ]?wall(?:ed)?\b"));
+static TANK_WALL: Lazy<Regex> = Lazy::new(|| re(r"(?i)\b(?P<w>double|single)[- ]?wall(?:ed)?\b"));
 static NEEDS: Lazy<Regex> =
     Lazy::new(|| re(r"(?i)\b(?:needs?|require[sd]?|will\s+need|must\s+replace|replace)\s*$"));
 
 fn tanks(d: &Scan, t: &Scan, year: Option<i32>, ex: &mut Extraction) {
     let text = d.text;
     if let Some(c) = TANK_YEAR.captures(text) {
-        let yr = c.name("yr").or_else(|| c.name("yr2")).or_else(|| c.name("yr3"));
+        let yr = c
+            .name("yr")
+            .or_else(|| c.name("yr2"))
+            .or_else(|| c.name("yr3"));
         if let (Some(m), Some(y)) = (c.get(0), yr.and_then(|y| y.as_str().parse::<f64>().ok())) {
             ex.push(d.fact(
                 "tank_install_year",
@@ -1022,7 +1062,10 @@ fn tanks(d: &Scan, t: &Scan, year: Option<i32>, ex: &mut Extraction) {
             break;
         }
         if let Some(c) = TANK_AGE.captures(s.text) {
-            if let (Some(m), Some(n)) = (c.get(0), c.name("n").and_then(|n| n.as_str().parse::<f64>().ok())) {
+            if let (Some(m), Some(n)) = (
+                c.get(0),
+                c.name("n").and_then(|n| n.as_str().parse::<f64>().ok()),
+            ) {
                 let v = match c.name("cmp").map(|c| c.as_str().to_ascii_lowercase()) {
                     Some(cmp) if cmp.starts_with("less") || cmp == "under" => {
                         FactValue::Range { min: 0.0, max: n }
@@ -1074,16 +1117,24 @@ fn tanks(d: &Scan, t: &Scan, year: Option<i32>, ex: &mut Extraction) {
 }
 
 static ENV_OPEN_EXPLICIT: Lazy<Regex> = Lazy::new(|| {
-    re(r"(?i)\b(?:remediation|clean[- ]?up|monitoring)\s+(?:is\s+|still\s+)*(?:ongoing|in\s+progress|pending|underway|under\s+way|continuing|not\s+(?:yet\s+)?(?:complete|completed|finished))\b|\bongoing\s+(?:remediation|clean[- ]?up|monitoring)\b|\b(?:open|active)\s+(?:LUST|leak|remediation|contamination|case|file)\b|\bmonitoring\s+wells?\b|\bcontamination\s+(?:was\s+|has\s+been\s+)?(?:found|detected|present|identified)\b|\bsold\s+as[- ]is\b")
+    re(
+        r"(?i)\b(?:remediation|clean[- ]?up|monitoring)\s+(?:is\s+|still\s+)*(?:ongoing|in\s+progress|pending|underway|under\s+way|continuing|not\s+(?:yet\s+)?(?:complete|completed|finished))\b|\bongoing\s+(?:remediation|clean[- ]?up|monitoring)\b|\b(?:open|active)\s+(?:LUST|leak|remediation|contamination|case|file)\b|\bmonitoring\s+wells?\b|\bcontamination\s+(?:was\s+|has\s+been\s+)?(?:found|detected|present|identified)\b|\bsold\s+as[- ]is\b",
+    )
 });
 static ENV_DONE: Lazy<Regex> = Lazy::new(|| {
-    re(r"(?i)\bno\s+further\s+action\b|\bNFA\b|\bclosure\s+letter\b|\b(?:remediation|clean[- ]?up)\s+(?:was\s+|has\s+been\s+|is\s+)?(?:completed?|finished|done|closed)\b|\b(?:completed|finished)\s+(?:the\s+)?(?:remediation|clean[- ]?up)\b|\bcase\s+(?:is\s+)?closed\b|\bclosed\s+(?:LUST|leak)\s+(?:case|incident|file)\b")
+    re(
+        r"(?i)\bno\s+further\s+action\b|\bNFA\b|\bclosure\s+letter\b|\b(?:remediation|clean[- ]?up)\s+(?:was\s+|has\s+been\s+|is\s+)?(?:completed?|finished|done|closed)\b|\b(?:completed|finished)\s+(?:the\s+)?(?:remediation|clean[- ]?up)\b|\bcase\s+(?:is\s+)?closed\b|\bclosed\s+(?:LUST|leak)\s+(?:case|incident|file)\b",
+    )
 });
 static ENV_CLEAN: Lazy<Regex> = Lazy::new(|| {
-    re(r"(?i)\bphase\s*(?:I|1|one)\b(?:\s+ESA)?\s+(?:is\s+|was\s+)?(?:clean|completed?|passed|available|on\s+file|done)\b|\bclean\s+(?:phase|environmental)\b|\bno\s+environmental\s+(?:issues?|problems?|concerns?)\b|\benvironmentally\s+clean\b")
+    re(
+        r"(?i)\bphase\s*(?:I|1|one)\b(?:\s+ESA)?\s+(?:is\s+|was\s+)?(?:clean|completed?|passed|available|on\s+file|done)\b|\bclean\s+(?:phase|environmental)\b|\bno\s+environmental\s+(?:issues?|problems?|concerns?)\b|\benvironmentally\s+clean\b",
+    )
 });
 static ENV_RISK_WORD: Lazy<Regex> = Lazy::new(|| {
-    re(r"(?i)\b(?:LUST|leak(?:s|ing|ed|age)?|contaminat\w*|remediat\w*|spills?|EPA\s+(?:issues?|violations?|clean[- ]?up|remediation|case|order|problems?)|environmental\s+(?:issues?|problems?|concerns?|violations?))\b")
+    re(
+        r"(?i)\b(?:LUST|leak(?:s|ing|ed|age)?|contaminat\w*|remediat\w*|spills?|EPA\s+(?:issues?|violations?|clean[- ]?up|remediation|case|order|problems?)|environmental\s+(?:issues?|problems?|concerns?|violations?))\b",
+    )
 });
 
 fn environmental(d: &Scan, ex: &mut Extraction) {
@@ -1129,20 +1180,28 @@ fn environmental(d: &Scan, ex: &mut Extraction) {
 // ---------------------------------------------------------------------------------------------
 
 static BRAND: Lazy<Regex> = Lazy::new(|| {
-    re(r"\b(?P<b>ExxonMobil|Exxon|EXXON|Mobil|MOBIL|Chevron|CHEVRON|Texaco|TEXACO|Valero|VALERO|Sunoco|SUNOCO|Citgo|CITGO|CITGO|Phillips\s+66|PHILLIPS\s+66|ConocoPhillips|Conoco|CONOCO|ARCO|Arco|Sinclair|SINCLAIR|Circle\s+K|CIRCLE\s+K|Marathon|MARATHON|Shell|SHELL|BP|Gulf|GULF|Amoco|AMOCO|Cenex|CENEX|Union\s+76|Speedway|SPEEDWAY)\b(?P<next>\s+\w+)?")
+    re(
+        r"\b(?P<b>ExxonMobil|Exxon|EXXON|Mobil|MOBIL|Chevron|CHEVRON|Texaco|TEXACO|Valero|VALERO|Sunoco|SUNOCO|Citgo|CITGO|CITGO|Phillips\s+66|PHILLIPS\s+66|ConocoPhillips|Conoco|CONOCO|ARCO|Arco|Sinclair|SINCLAIR|Circle\s+K|CIRCLE\s+K|Marathon|MARATHON|Shell|SHELL|BP|Gulf|GULF|Amoco|AMOCO|Cenex|CENEX|Union\s+76|Speedway|SPEEDWAY)\b(?P<next>\s+\w+)?",
+    )
 });
 static UNBRANDED: Lazy<Regex> =
     Lazy::new(|| re(r"(?i)\b(?:unbranded|no[- ]brand|non[- ]branded|open\s+dealer)\b"));
 static BRANDED_WORD: Lazy<Regex> =
     Lazy::new(|| re(r"(?i)\b(?:branded|major\s+brand|national\s+brand)\b"));
 static SUPPLY_YEARS_LEFT: Lazy<Regex> = Lazy::new(|| {
-    re(r"(?i)\b(?P<n>\d{1,2})\s*(?:years?|yrs?)\s*(?:left|remaining)\s*on\s*(?:the\s*)?(?:fuel\s+|supply\s+|branded\s+|brand\s+|dealer\s+|jobber\s+)*(?:contract|agreement)\b")
+    re(
+        r"(?i)\b(?P<n>\d{1,2})\s*(?:years?|yrs?)\s*(?:left|remaining)\s*on\s*(?:the\s*)?(?:fuel\s+|supply\s+|branded\s+|brand\s+|dealer\s+|jobber\s+)*(?:contract|agreement)\b",
+    )
 });
 static SUPPLY_EXPIRES: Lazy<Regex> = Lazy::new(|| {
-    re(r"(?i)\b(?:supply|fuel|branded|brand|jobber)\s+(?:contract|agreement)\s*(?:expires|ends|runs\s+(?:through|until)|through|until|is\s+up)\s*(?:in\s+|on\s+)?(?:[A-Za-z]+\.?\s+)?(?P<yr>(?:19|20)\d\d)\b")
+    re(
+        r"(?i)\b(?:supply|fuel|branded|brand|jobber)\s+(?:contract|agreement)\s*(?:expires|ends|runs\s+(?:through|until)|through|until|is\s+up)\s*(?:in\s+|on\s+)?(?:[A-Za-z]+\.?\s+)?(?P<yr>(?:19|20)\d\d)\b",
+    )
 });
 static SUPPLY_UP_SOON: Lazy<Regex> = Lazy::new(|| {
-    re(r"(?i)\b(?:fuel\s+supply|supply\s+(?:contract|agreement)|fuel\s+(?:contract|agreement))\s+(?:is\s+up|expires|ends|renews)\s+(?:in|this)\s+(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|spring|summer|fall|autumn|winter)\b")
+    re(
+        r"(?i)\b(?:fuel\s+supply|supply\s+(?:contract|agreement)|fuel\s+(?:contract|agreement))\s+(?:is\s+up|expires|ends|renews)\s+(?:in|this)\s+(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|spring|summer|fall|autumn|winter)\b",
+    )
 });
 
 fn canonical_brand(b: &str) -> String {
@@ -1225,7 +1284,10 @@ fn brand_and_supply(d: &Scan, t: &Scan, year: Option<i32>, ex: &mut Extraction) 
     }
     let text = d.text;
     if let Some(c) = SUPPLY_YEARS_LEFT.captures(text) {
-        if let (Some(m), Some(n)) = (c.get(0), c.name("n").and_then(|n| n.as_str().parse::<f64>().ok())) {
+        if let (Some(m), Some(n)) = (
+            c.get(0),
+            c.name("n").and_then(|n| n.as_str().parse::<f64>().ok()),
+        ) {
             ex.push(d.fact(
                 "supply_contract_years_remaining",
                 FactValue::Number(n),
@@ -1237,7 +1299,10 @@ fn brand_and_supply(d: &Scan, t: &Scan, year: Option<i32>, ex: &mut Extraction) 
         }
     }
     if let Some(c) = SUPPLY_EXPIRES.captures(text) {
-        if let (Some(m), Some(yr)) = (c.get(0), c.name("yr").and_then(|y| y.as_str().parse::<i32>().ok())) {
+        if let (Some(m), Some(yr)) = (
+            c.get(0),
+            c.name("yr").and_then(|y| y.as_str().parse::<i32>().ok()),
+        ) {
             match year {
                 Some(now) => {
                     ex.push(d.fact(
@@ -1271,12 +1336,17 @@ fn brand_and_supply(d: &Scan, t: &Scan, year: Option<i32>, ex: &mut Extraction) 
 // Owner involvement and financing
 // ---------------------------------------------------------------------------------------------
 
-static SEMI_ABSENTEE: Lazy<Regex> = Lazy::new(|| re(r"(?i)\bsemi[- ]?absentee(?:[- ](?:run|ran|owned|owner|operated))?\b"));
+static SEMI_ABSENTEE: Lazy<Regex> =
+    Lazy::new(|| re(r"(?i)\bsemi[- ]?absentee(?:[- ](?:run|ran|owned|owner|operated))?\b"));
 static ABSENTEE: Lazy<Regex> = Lazy::new(|| {
-    re(r"(?i)\b(?:fully\s+|100%\s+)?absentee(?:[- ](?:run|ran|owned|owner|operated))?\b|\babsent\s+owner\b|\bowner\s+is\s+absent(?:ee)?\b|\b100%\s+employee[- ]operated\b|\bemployee[- ]run\b|\bmanage(?:r|ment)\s+in\s+place\b")
+    re(
+        r"(?i)\b(?:fully\s+|100%\s+)?absentee(?:[- ](?:run|ran|owned|owner|operated))?\b|\babsent\s+owner\b|\bowner\s+is\s+absent(?:ee)?\b|\b100%\s+employee[- ]operated\b|\bemployee[- ]run\b|\bmanage(?:r|ment)\s+in\s+place\b",
+    )
 });
 static OWNER_OPERATED: Lazy<Regex> = Lazy::new(|| {
-    re(r"(?i)\bowner[- ](?:operated|run|managed)\b|\bfamily[- ](?:run|operated)\b|\boperated\s+by\s+(?:the\s+)?owners?\b|\bowners?\s+(?:works?|working)\s+(?:in\s+)?the\s+(?:store|business)\b")
+    re(
+        r"(?i)\bowner[- ](?:operated|run|managed)\b|\bfamily[- ](?:run|operated)\b|\boperated\s+by\s+(?:the\s+)?owners?\b|\bowners?\s+(?:works?|working)\s+(?:in\s+)?the\s+(?:store|business)\b",
+    )
 });
 
 fn owner_involvement(d: &Scan, t: &Scan, ex: &mut Extraction) {
@@ -1307,18 +1377,28 @@ fn owner_involvement(d: &Scan, t: &Scan, ex: &mut Extraction) {
 
 fn preceded_by_semi(text: &str, at: usize) -> bool {
     text.get(..at)
-        .map(|h| h.to_ascii_lowercase().trim_end_matches(['-', ' ']).ends_with("semi"))
+        .map(|h| {
+            h.to_ascii_lowercase()
+                .trim_end_matches(['-', ' '])
+                .ends_with("semi")
+        })
         .unwrap_or(false)
 }
 
 static SELLER_FINANCING: Lazy<Regex> = Lazy::new(|| {
-    re(r"(?i)\b(?:seller|owner)\s+(?:financ\w*|carry|will\s+carry|will\s+finance|note)\b|\bseller[- ]financed\b")
+    re(
+        r"(?i)\b(?:seller|owner)\s+(?:financ\w*|carry|will\s+carry|will\s+finance|note)\b|\bseller[- ]financed\b",
+    )
 });
 static SBA_PREQUAL: Lazy<Regex> = Lazy::new(|| {
-    re(r"(?i)\bSBA[- ](?:pre-?qualified|pre-?approved|approved|eligible)\b|\bpre-?(?:qualified|approved)\s+(?:for\s+)?(?:an?\s+)?SBA\b|\bSBA\s+financing\s+(?:is\s+)?available\b")
+    re(
+        r"(?i)\bSBA[- ](?:pre-?qualified|pre-?approved|approved|eligible)\b|\bpre-?(?:qualified|approved)\s+(?:for\s+)?(?:an?\s+)?SBA\b|\bSBA\s+financing\s+(?:is\s+)?available\b",
+    )
 });
 static FINANCING_NEGATIVE: Lazy<Regex> = Lazy::new(|| {
-    re(r"(?i)\bcash\s+only\b|\bno\s+SBA\b|\bnot\s+SBA[- ]eligible\b|\b(?:seller|owner)\s+financing\s+(?:is\s+)?required\b|\bmust\s+be\s+(?:seller|owner)[- ]financed\b")
+    re(
+        r"(?i)\bcash\s+only\b|\bno\s+SBA\b|\bnot\s+SBA[- ]eligible\b|\b(?:seller|owner)\s+financing\s+(?:is\s+)?required\b|\bmust\s+be\s+(?:seller|owner)[- ]financed\b",
+    )
 });
 
 fn financing(d: &Scan, t: &Scan, listing: &Listing, ex: &mut Extraction) {
@@ -1366,7 +1446,8 @@ fn financing(d: &Scan, t: &Scan, listing: &Listing, ex: &mut Extraction) {
     }
     for s in [d, t, &f] {
         if let Some(m) = FINANCING_NEGATIVE.find(s.text) {
-            ex.mentions.push(s.mention("financing_negative", m.start(), m.end()));
+            ex.mentions
+                .push(s.mention("financing_negative", m.start(), m.end()));
             break;
         }
     }
@@ -1410,11 +1491,15 @@ fn traffic(d: &Scan, ex: &mut Extraction) {
 }
 
 static CORNER: Lazy<Regex> = Lazy::new(|| {
-    re(r"(?i)\b(?:(?:hard|prime|signalized|signalled|lighted|busy|high[- ]traffic|main|major|very\s+busy)\s+)?(?:corner|intersection)\b(?P<next>\s+\w+)?|\btraffic\s+(?:light|signal)\b")
+    re(
+        r"(?i)\b(?:(?:hard|prime|signalized|signalled|lighted|busy|high[- ]traffic|main|major|very\s+busy)\s+)?(?:corner|intersection)\b(?P<next>\s+\w+)?|\btraffic\s+(?:light|signal)\b",
+    )
 });
 static CAR_WASH: Lazy<Regex> = Lazy::new(|| re(r"(?i)\b(?:hand\s+)?car\s*wash(?:es)?\b"));
 static FOOD: Lazy<Regex> = Lazy::new(|| {
-    re(r"(?i)\b(?:deli|full\s+kitchen|kitchen|QSR|restaurants?|subway|dunkin|pizza|fried\s+chicken|hot\s+food|food\s*service|fast[- ]food|taco|drive[- ]thru|drive[- ]through|food\s+court|sandwich(?:es)?)\b")
+    re(
+        r"(?i)\b(?:deli|full\s+kitchen|kitchen|QSR|restaurants?|subway|dunkin|pizza|fried\s+chicken|hot\s+food|food\s*service|fast[- ]food|taco|drive[- ]thru|drive[- ]through|food\s+court|sandwich(?:es)?)\b",
+    )
 });
 
 fn flags(d: &Scan, t: &Scan, ex: &mut Extraction) {
@@ -1456,10 +1541,14 @@ fn flags(d: &Scan, t: &Scan, ex: &mut Extraction) {
 }
 
 static RE_INCLUDED: Lazy<Regex> = Lazy::new(|| {
-    re(r"(?i)\breal\s+estate\s+(?:is\s+)?included\b|\bincludes?\s+(?:the\s+)?(?:real\s+estate|land|property|building)\b|(?:\bwith|\bw/|\bplus|\+)\s*(?:the\s+)?(?:real\s+estate|property|land(?:\s+and\s+building)?)\b|(?:\band|&)\s+(?:the\s+)?real\s+estate\b|\bland\s+(?:and|&)\s+building\b|\bfee\s+simple\b|\bproperty\s+(?:is\s+)?included\b|\bsale\s+(?:price\s+)?(?:also\s+)?includes\b[^.!?]{0,60}?\b(?:real\s+estate|property|land|house|building|pad)\b|\bowner\s+will\s+sell\s+(?:the\s+)?property\b")
+    re(
+        r"(?i)\breal\s+estate\s+(?:is\s+)?included\b|\bincludes?\s+(?:the\s+)?(?:real\s+estate|land|property|building)\b|(?:\bwith|\bw/|\bplus|\+)\s*(?:the\s+)?(?:real\s+estate|property|land(?:\s+and\s+building)?)\b|(?:\band|&)\s+(?:the\s+)?real\s+estate\b|\bland\s+(?:and|&)\s+building\b|\bfee\s+simple\b|\bproperty\s+(?:is\s+)?included\b|\bsale\s+(?:price\s+)?(?:also\s+)?includes\b[^.!?]{0,60}?\b(?:real\s+estate|property|land|house|building|pad)\b|\bowner\s+will\s+sell\s+(?:the\s+)?property\b",
+    )
 });
 static RE_NOT_INCLUDED: Lazy<Regex> = Lazy::new(|| {
-    re(r"(?i)\breal\s+estate\s+(?:is\s+)?(?:not\s+included|available\s+separately|sold\s+separately)\b|\bwithout\s+(?:the\s+)?(?:real\s+estate|property)\b|\bfor\s+lease\b|\blease\s*(?:@|at|:|of|for)\s*\$|\b(?:base\s+)?rent\s*(?:is|of|:|@|=)?\s*\$|\bleased\b|\bground\s+lease\b|\bNNN\b|\bbusiness\s+only\b|\blease\s+\d{1,2}\s*(?:years?|yrs?)\b|\b\d{1,2}\s*\+\s*\d{1,2}\s*-?\s*(?:years?|yrs?)\s+lease\b|\b(?:years?|yrs?)\s+(?:left|remaining)\s+on\s+(?:the\s+)?lease\b")
+    re(
+        r"(?i)\breal\s+estate\s+(?:is\s+)?(?:not\s+included|available\s+separately|sold\s+separately)\b|\bwithout\s+(?:the\s+)?(?:real\s+estate|property)\b|\bfor\s+lease\b|\blease\s*(?:@|at|:|of|for)\s*\$|\b(?:base\s+)?rent\s*(?:is|of|:|@|=)?\s*\$|\bleased\b|\bground\s+lease\b|\bNNN\b|\bbusiness\s+only\b|\blease\s+\d{1,2}\s*(?:years?|yrs?)\b|\b\d{1,2}\s*\+\s*\d{1,2}\s*-?\s*(?:years?|yrs?)\s+lease\b|\b(?:years?|yrs?)\s+(?:left|remaining)\s+on\s+(?:the\s+)?lease\b",
+    )
 });
 
 fn real_estate(d: &Scan, t: &Scan, listing: &Listing, ex: &mut Extraction) {
@@ -1479,12 +1568,26 @@ fn real_estate(d: &Scan, t: &Scan, listing: &Listing, ex: &mut Extraction) {
         RE_INCLUDED
             .find_iter(s.text)
             .find(|m| !is_negated(s.text, m.start()) && !is_hypothetical(s.text, m.start(), 30))
-            .map(|m| s.fact("real_estate_included", FactValue::Flag(true), None, m.start(), m.end()))
+            .map(|m| {
+                s.fact(
+                    "real_estate_included",
+                    FactValue::Flag(true),
+                    None,
+                    m.start(),
+                    m.end(),
+                )
+            })
     });
     let wording_out = [d, t].into_iter().find_map(|s| {
-        RE_NOT_INCLUDED
-            .find(s.text)
-            .map(|m| s.fact("real_estate_included", FactValue::Flag(false), None, m.start(), m.end()))
+        RE_NOT_INCLUDED.find(s.text).map(|m| {
+            s.fact(
+                "real_estate_included",
+                FactValue::Flag(false),
+                None,
+                m.start(),
+                m.end(),
+            )
+        })
     });
     let re = &listing.real_estate;
     let chosen = if re.included == Some(true) {
@@ -1512,7 +1615,10 @@ fn real_estate(d: &Scan, t: &Scan, listing: &Listing, ex: &mut Extraction) {
         Some(field_flag(
             "rent",
             false,
-            format!("Rent: {}", crate::text::usd(listing.rent.unwrap_or_default())),
+            format!(
+                "Rent: {}",
+                crate::text::usd(listing.rent.unwrap_or_default())
+            ),
         ))
     } else if re.included == Some(false) {
         Some(field_flag(
@@ -1529,26 +1635,33 @@ fn real_estate(d: &Scan, t: &Scan, listing: &Listing, ex: &mut Extraction) {
 }
 
 static HIGHWAY: Lazy<Regex> = Lazy::new(|| {
-    re(r"(?i)\b(?:interstate|freeway|fwy|highway|hwy|turnpike|state\s+route|US\s*-?\s*\d{1,3}|I\s*-\s*\d{1,3}|route\s+\d{1,3}|exit\s+\d+|off[- ]ramp|on[- ]ramp)\b")
+    re(
+        r"(?i)\b(?:interstate|freeway|fwy|highway|hwy|turnpike|state\s+route|US\s*-?\s*\d{1,3}|I\s*-\s*\d{1,3}|route\s+\d{1,3}|exit\s+\d+|off[- ]ramp|on[- ]ramp)\b",
+    )
 });
 static NO_COMPETITION: Lazy<Regex> = Lazy::new(|| {
-    re(r"(?i)\bno\s+(?:nearby\s+)?competi(?:tion|tors?)\b|\bonly\s+(?:gas\s+)?station\s+(?:in|for|within)\b|\bno\s+other\s+(?:gas\s+)?stations?\b")
+    re(
+        r"(?i)\bno\s+(?:nearby\s+)?competi(?:tion|tors?)\b|\bonly\s+(?:gas\s+)?station\s+(?:in|for|within)\b|\bno\s+other\s+(?:gas\s+)?stations?\b",
+    )
 });
 static LOTTERY_WORD: Lazy<Regex> = Lazy::new(|| re(r"(?i)\b(?:lotto|lottery)\b"));
 static ATM: Lazy<Regex> = Lazy::new(|| re(r"\bATM\b"));
 static PROPANE: Lazy<Regex> = Lazy::new(|| re(r"(?i)\bpropane\b"));
-static ALCOHOL: Lazy<Regex> = Lazy::new(|| {
-    re(r"(?i)\b(?:beer\s+(?:and|&)\s+wine|liquor|spirits|off[- ]sale)\b")
-});
+static ALCOHOL: Lazy<Regex> =
+    Lazy::new(|| re(r"(?i)\b(?:beer\s+(?:and|&)\s+wine|liquor|spirits|off[- ]sale)\b"));
 static OPEN_24: Lazy<Regex> = Lazy::new(|| re(r"(?i)\b(?:24\s*/\s*7|24\s*hours?|open\s+24)\b"));
 static GARAGE: Lazy<Regex> = Lazy::new(|| {
     re(r"(?i)\b(?:auto\s+repair|repair\s+(?:shop|bays?)|service\s+bays?|mechanic\s+shop|garage)\b")
 });
 static CASH_BUSINESS: Lazy<Regex> = Lazy::new(|| {
-    re(r"(?i)\b(?:unreported|off\s+the\s+books|under\s+the\s+table|cash\s+(?:income\s+)?not\s+reported)\b")
+    re(
+        r"(?i)\b(?:unreported|off\s+the\s+books|under\s+the\s+table|cash\s+(?:income\s+)?not\s+reported)\b",
+    )
 });
 static CLOSED: Lazy<Regex> = Lazy::new(|| {
-    re(r"(?i)\b(?:currently\s+closed|vacant\s+(?:gas\s+)?station|not\s+(?:currently\s+)?operating|closed\s+(?:since|for))\b")
+    re(
+        r"(?i)\b(?:currently\s+closed|vacant\s+(?:gas\s+)?station|not\s+(?:currently\s+)?operating|closed\s+(?:since|for))\b",
+    )
 });
 
 fn mentions(d: &Scan, t: &Scan, ex: &mut Extraction) {
@@ -1582,7 +1695,8 @@ fn mentions(d: &Scan, t: &Scan, ex: &mut Extraction) {
         }
     }
     if let Some(m) = CASH_BUSINESS.find(d.text) {
-        ex.mentions.push(d.mention("cash_business", m.start(), m.end()));
+        ex.mentions
+            .push(d.mention("cash_business", m.start(), m.end()));
     }
 }
 
@@ -1641,9 +1755,12 @@ mod tests {
 
     #[test]
     fn commission_is_never_a_margin() {
-        let desc = "The station pumps an average of 50,000 gallons per month with a 2-cent commission.";
+        let desc =
+            "The station pumps an average of 50,000 gallons per month with a 2-cent commission.";
         let facts = extract(&listing(desc));
-        assert!(facts.iter().all(|f| f.name != "fuel_margin_cents_per_gallon"));
+        assert!(facts
+            .iter()
+            .all(|f| f.name != "fuel_margin_cents_per_gallon"));
         let c = facts
             .iter()
             .find(|f| f.name == "fuel_commission_cents_per_gallon")
@@ -1654,21 +1771,47 @@ mod tests {
 
     #[test]
     fn margin_in_dollars_and_cents() {
-        let f = get("with an average of $0.80 per gallon margin", "fuel_margin_cents_per_gallon").unwrap();
+        let f = get(
+            "with an average of $0.80 per gallon margin",
+            "fuel_margin_cents_per_gallon",
+        )
+        .unwrap();
         assert_eq!(f.value, FactValue::Number(80.0));
-        let f = get("pumping 50-55K gallons/month at .50- 60 cent margins", "fuel_margin_cents_per_gallon").unwrap();
-        assert_eq!(f.value, FactValue::Range { min: 50.0, max: 60.0 });
+        let f = get(
+            "pumping 50-55K gallons/month at .50- 60 cent margins",
+            "fuel_margin_cents_per_gallon",
+        )
+        .unwrap();
+        assert_eq!(
+            f.value,
+            FactValue::Range {
+                min: 50.0,
+                max: 60.0
+            }
+        );
         assert!(get("store margin of 30%", "fuel_margin_cents_per_gallon").is_none());
     }
 
     #[test]
     fn environmental_status_reads_completion_and_open_files() {
         let s = |d: &str| get(d, "environmental_status").unwrap().value;
-        assert_eq!(s("EPA remediation completed, NFA letter on file."), FactValue::Text("closed_nfa".into()));
-        assert_eq!(s("Remediation ongoing, state fund pays."), FactValue::Text("open".into()));
+        assert_eq!(
+            s("EPA remediation completed, NFA letter on file."),
+            FactValue::Text("closed_nfa".into())
+        );
+        assert_eq!(
+            s("Remediation ongoing, state fund pays."),
+            FactValue::Text("open".into())
+        );
         assert_eq!(s("Former leak on site."), FactValue::Text("open".into()));
-        assert_eq!(s("Phase I completed and clean."), FactValue::Text("clean".into()));
-        assert_eq!(s("No leaks ever. Great store."), FactValue::Text("not_mentioned".into()));
+        assert_eq!(
+            s("Phase I completed and clean."),
+            FactValue::Text("clean".into())
+        );
+        assert_eq!(
+            s("No leaks ever. Great store."),
+            FactValue::Text("not_mentioned".into())
+        );
         assert_eq!(s("Great store."), FactValue::Text("not_mentioned".into()));
     }
 
@@ -1680,9 +1823,17 @@ mod tests {
         )
         .unwrap();
         assert_eq!(f.value, FactValue::Text("absentee".into()));
-        let f = get("Semi-Absentee-Run Marathon Gas Station", "owner_involvement").unwrap();
+        let f = get(
+            "Semi-Absentee-Run Marathon Gas Station",
+            "owner_involvement",
+        )
+        .unwrap();
         assert_eq!(f.value, FactValue::Text("semi_absentee".into()));
-        assert!(get("A perfect fit for a creative owner operator.", "owner_involvement").is_none());
+        assert!(get(
+            "A perfect fit for a creative owner operator.",
+            "owner_involvement"
+        )
+        .is_none());
     }
 
     #[test]

@@ -18,8 +18,8 @@
 pub mod applicability;
 pub mod caps;
 mod card;
-pub mod config;
 pub mod confidence;
+pub mod config;
 pub mod dscr;
 pub mod facts;
 pub mod real_estate;

@@ -77,22 +77,40 @@ pub(crate) fn write(
     };
     let mut strong: Vec<&Scored> = scored
         .iter()
-        .filter(|x| x.known && x.factor.max_points > 0.0 && ratio(x) >= 0.75 && !x.headline.is_empty())
+        .filter(|x| {
+            x.known && x.factor.max_points > 0.0 && ratio(x) >= 0.75 && !x.headline.is_empty()
+        })
         .collect();
     strong.sort_by(|a, b| b.factor.points.total_cmp(&a.factor.points));
     let mut weak: Vec<&Scored> = scored
         .iter()
-        .filter(|x| x.known && x.factor.max_points > 0.0 && ratio(x) <= 0.35 && !x.headline.is_empty())
+        .filter(|x| {
+            x.known && x.factor.max_points > 0.0 && ratio(x) <= 0.35 && !x.headline.is_empty()
+        })
         .collect();
     weak.sort_by(|a, b| b.factor.max_points.total_cmp(&a.factor.max_points));
     let pros: Vec<String> = strong.iter().take(3).map(|x| x.headline.clone()).collect();
     let mut cons: Vec<String> = caps
         .iter()
-        .map(|c| format!("capped at {} ({})", c.limit, c.reason.split(':').next().unwrap_or("")))
+        .map(|c| {
+            format!(
+                "capped at {} ({})",
+                c.limit,
+                c.reason.split(':').next().unwrap_or("")
+            )
+        })
         .collect();
-    cons.extend(weak.iter().take(3 - cons.len().min(3)).map(|x| x.headline.clone()));
+    cons.extend(
+        weak.iter()
+            .take(3 - cons.len().min(3))
+            .map(|x| x.headline.clone()),
+    );
     match (pros.is_empty(), cons.is_empty()) {
-        (false, false) => s.push_str(&format!(" For: {}; against: {}.", pros.join(", "), cons.join(", "))),
+        (false, false) => s.push_str(&format!(
+            " For: {}; against: {}.",
+            pros.join(", "),
+            cons.join(", ")
+        )),
         (false, true) => s.push_str(&format!(" For: {}.", pros.join(", "))),
         (true, false) => s.push_str(&format!(" Against: {}.", cons.join(", "))),
         (true, true) => s.push_str(" No stated figure stands out either way."),

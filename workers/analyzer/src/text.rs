@@ -84,7 +84,7 @@ static HYPOTHETICAL: Lazy<Regex> = Lazy::new(|| {
 /// Words that make a figure a projection rather than a result ("Projected ... volume is 1M/month").
 static PROJECTION: Lazy<Regex> = Lazy::new(|| {
     Regex::new(
-        r"(?i)\b(?:project(?:ed|ion|ions|s)?|expect(?:ed|s)?|potential(?:ly)?|possible|could|can\s+(?:reach|do|easily)|forecast(?:ed)?|pro\s*-?\s*forma|estimated|anticipated|should|would|upside)\b",
+        r"(?i)(?:project(?:ed|ion|ions|s)?|\bexpect(?:ed|s)?|potential(?:ly)?|possible|could|can\s+(?:reach|do|easily)|forecast(?:ed)?|pro\s*-?\s*forma|estimated|anticipated|should|would|upside)\b",
     )
     .expect("static regex")
 });

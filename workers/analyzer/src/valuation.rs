@@ -142,7 +142,14 @@ mod tests {
         let v = cross_check(&input(), &cfg).unwrap();
         assert_eq!((v.low_usd, v.high_usd), (500_000, 700_000));
         assert_eq!(v.asking_vs_mid_percent, 66.7);
-        let v = cross_check(&ValuationInput { tank_capex: true, ..input() }, &cfg).unwrap();
+        let v = cross_check(
+            &ValuationInput {
+                tank_capex: true,
+                ..input()
+            },
+            &cfg,
+        )
+        .unwrap();
         assert_eq!((v.low_usd, v.high_usd), (0, 200_000));
     }
 
@@ -164,6 +171,13 @@ mod tests {
         let v = cross_check(&inferred, &cfg).unwrap();
         assert_eq!((v.low_usd, v.high_usd), (800_000, 1_200_000));
         assert_eq!(v.asking_vs_mid_percent, 0.0);
-        assert!(cross_check(&ValuationInput { normalised_sde: 0, ..input() }, &cfg).is_none());
+        assert!(cross_check(
+            &ValuationInput {
+                normalised_sde: 0,
+                ..input()
+            },
+            &cfg
+        )
+        .is_none());
     }
 }

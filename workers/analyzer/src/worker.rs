@@ -15,8 +15,7 @@ use gsa_common::nats::{self, ConsumerSpec, HandleError};
 use gsa_common::{Config, Shutdown};
 use gsa_schemas::envelope::EnvelopeHead;
 use gsa_schemas::{
-    event_type, subjects, AlertReason, Envelope, HighScoreAlert, Listing, ListingUpdated,
-    ScoreCard,
+    event_type, subjects, AlertReason, Envelope, HighScoreAlert, Listing, ListingUpdated, ScoreCard,
 };
 use serde::{Deserialize, Serialize};
 
@@ -82,15 +81,18 @@ pub async fn run(
 pub fn listing_of(head: &EnvelopeHead) -> Result<Option<(Listing, bool)>, HandleError> {
     let bad = |e: serde_json::Error| HandleError::Permanent(format!("{}: {e}", head.event_type));
     match head.event_type.as_str() {
-        event_type::LISTING_SCRAPED => {
-            Ok(Some((serde_json::from_value(head.data.clone()).map_err(bad)?, false)))
-        }
+        event_type::LISTING_SCRAPED => Ok(Some((
+            serde_json::from_value(head.data.clone()).map_err(bad)?,
+            false,
+        ))),
         event_type::LISTING_UPDATED => {
             let u: ListingUpdated = serde_json::from_value(head.data.clone()).map_err(bad)?;
             Ok(Some((u.listing, true)))
         }
         event_type::LISTING_REJECTED => Ok(None),
-        other => Err(HandleError::Permanent(format!("unknown event type {other}"))),
+        other => Err(HandleError::Permanent(format!(
+            "unknown event type {other}"
+        ))),
     }
 }
 
@@ -102,7 +104,9 @@ async fn handle(
     payload: &[u8],
 ) -> Result<(), HandleError> {
     let head = nats::parse_head(payload)?;
-    let Some((listing, is_update)) = listing_of(&head)? else { return Ok(()) };
+    let Some((listing, is_update)) = listing_of(&head)? else {
+        return Ok(());
+    };
     let card = crate::score(&listing, &head.id, scoring);
     let transient = |e: anyhow::Error| HandleError::Transient(e.to_string());
     let card_id = Envelope::<()>::deterministic_id(&["scored", &head.id, &card.model_version]);
@@ -113,11 +117,18 @@ async fn handle(
         Some(listing.listing_id.clone()),
         card.clone(),
     );
-    nats::publish_event(js, subjects::LISTING_SCORED, &env).await.map_err(transient)?;
+    nats::publish_event(js, subjects::LISTING_SCORED, &env)
+        .await
+        .map_err(transient)?;
 
     let key = nats::kv_key(&listing.listing_id);
-    let entry = alerted.entry(&key).await.map_err(|e| HandleError::Transient(e.to_string()))?;
-    let state = entry.as_ref().and_then(|e| serde_json::from_slice::<AlertState>(&e.value).ok());
+    let entry = alerted
+        .entry(&key)
+        .await
+        .map_err(|e| HandleError::Transient(e.to_string()))?;
+    let state = entry
+        .as_ref()
+        .and_then(|e| serde_json::from_slice::<AlertState>(&e.value).ok());
     let reaches = card.applicable && card.score.is_some_and(|s| s >= threshold);
     let mut new_state = AlertState {
         above: reaches,
@@ -155,12 +166,18 @@ async fn handle(
             Some(listing.listing_id.clone()),
             alert,
         );
-        nats::publish_event(js, subjects::ALERT_HIGH_SCORE, &env).await.map_err(transient)?;
+        nats::publish_event(js, subjects::ALERT_HIGH_SCORE, &env)
+            .await
+            .map_err(transient)?;
         new_state.last_alert_event = Some(id);
     }
     if state.as_ref() != Some(&new_state) {
-        let value = serde_json::to_vec(&new_state).map_err(|e| HandleError::Transient(e.to_string()))?;
-        alerted.put(&key, value.into()).await.map_err(|e| HandleError::Transient(e.to_string()))?;
+        let value =
+            serde_json::to_vec(&new_state).map_err(|e| HandleError::Transient(e.to_string()))?;
+        alerted
+            .put(&key, value.into())
+            .await
+            .map_err(|e| HandleError::Transient(e.to_string()))?;
     }
     Ok(())
 }

@@ -87,7 +87,8 @@ pub(crate) fn score(ctx: &Ctx, out: &mut Out) {
             bucket: BucketName::CashFlow,
             max: w.dscr,
             share: NEUTRAL,
-            rule: "DSCR not computable without asking price and cash flow: neutral half points".into(),
+            rule: "DSCR not computable without asking price and cash flow: neutral half points"
+                .into(),
             evidence: vec![],
             known: false,
             headline: String::new(),

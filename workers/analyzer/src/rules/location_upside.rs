@@ -28,7 +28,10 @@ fn location(ctx: &Ctx, out: &mut Out) {
     let mut minus: Vec<String> = Vec::new();
     let mut evidence = Vec::new();
     if let Some(f) = ex.get("corner_location") {
-        plus.push(format!("corner/intersection (\"{}\") [GS-VAL]", f.fact.quote));
+        plus.push(format!(
+            "corner/intersection (\"{}\") [GS-VAL]",
+            f.fact.quote
+        ));
         evidence.push(f.evidence());
     }
     if let Some(m) = ex.mention("highway") {
@@ -39,9 +42,17 @@ fn location(ctx: &Ctx, out: &mut Out) {
         let v = f.low().unwrap_or(0.0);
         evidence.push(f.evidence());
         if v >= cfg.location.traffic_good_per_day {
-            plus.push(format!("{} vehicles/day >= {} [OXFORD]", num(v), num(cfg.location.traffic_good_per_day)));
+            plus.push(format!(
+                "{} vehicles/day >= {} [OXFORD]",
+                num(v),
+                num(cfg.location.traffic_good_per_day)
+            ));
         } else {
-            minus.push(format!("{} vehicles/day < {} [OXFORD]", num(v), num(cfg.location.traffic_good_per_day)));
+            minus.push(format!(
+                "{} vehicles/day < {} [OXFORD]",
+                num(v),
+                num(cfg.location.traffic_good_per_day)
+            ));
         }
     }
     if let Some(m) = ex.mention("no_competition") {
@@ -53,7 +64,11 @@ fn location(ctx: &Ctx, out: &mut Out) {
     let rule = if known {
         let mut parts = plus.clone();
         parts.extend(minus.iter().cloned());
-        format!("Location signals: {} (half points plus {} per signal)", parts.join("; "), num(step * cfg.weights.location))
+        format!(
+            "Location signals: {} (half points plus {} per signal)",
+            parts.join("; "),
+            num(step * cfg.weights.location)
+        )
     } else {
         out.ask("What is the traffic count (AADT) in front of the site, is it a corner with a light, and which competitors are nearby? [OXFORD][GS-VAL]");
         "No location signal stated (corner, highway, traffic count, competition): neutral half points".to_string()
@@ -66,7 +81,18 @@ fn location(ctx: &Ctx, out: &mut Out) {
         rule,
         evidence,
         known,
-        headline: plus.first().map(|p| p.split(" (").next().unwrap_or("").split(" [").next().unwrap_or("").to_string()).unwrap_or_default(),
+        headline: plus
+            .first()
+            .map(|p| {
+                p.split(" (")
+                    .next()
+                    .unwrap_or("")
+                    .split(" [")
+                    .next()
+                    .unwrap_or("")
+                    .to_string()
+            })
+            .unwrap_or_default(),
     });
 }
 
@@ -106,10 +132,17 @@ fn profit_centers(ctx: &Ctx, out: &mut Out) {
     let mut rule = if found.is_empty() {
         "No extra profit centre stated (food service, car wash, lottery, ATM, propane, beer/wine, 24/7): neutral half points".to_string()
     } else {
-        format!("Profit centres: {} (half points plus {} each) [GS-VAL][NACS-REG][NACS-LOTTO]", found.join("; "), num(step * cfg.weights.profit_centers))
+        format!(
+            "Profit centres: {} (half points plus {} each) [GS-VAL][NACS-REG][NACS-LOTTO]",
+            found.join("; "),
+            num(step * cfg.weights.profit_centers)
+        )
     };
     if let Some(m) = ex.mention("repair_garage") {
-        rule.push_str(&format!("; note: a repair garage (\"{}\") usually lowers the multiple to 1.5-2x [FL-RoT]", m.quote));
+        rule.push_str(&format!(
+            "; note: a repair garage (\"{}\") usually lowers the multiple to 1.5-2x [FL-RoT]",
+            m.quote
+        ));
         evidence.push(m.evidence());
     }
     out.add(F {
@@ -123,7 +156,11 @@ fn profit_centers(ctx: &Ctx, out: &mut Out) {
         headline: if found.is_empty() {
             String::new()
         } else {
-            found.iter().map(|f| f.split(" (").next().unwrap_or("").to_string()).collect::<Vec<_>>().join(", ")
+            found
+                .iter()
+                .map(|f| f.split(" (").next().unwrap_or("").to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
         },
     });
 }
@@ -131,13 +168,20 @@ fn profit_centers(ctx: &Ctx, out: &mut Out) {
 fn financing(ctx: &Ctx, out: &mut Out) {
     let cfg = ctx.cfg;
     let ex = ctx.ex;
-    let seller = ex.get("seller_financing").filter(|f| f.flag() == Some(true));
-    let sba = ex.get("sba_prequalified").filter(|f| f.flag() == Some(true));
+    let seller = ex
+        .get("seller_financing")
+        .filter(|f| f.flag() == Some(true));
+    let sba = ex
+        .get("sba_prequalified")
+        .filter(|f| f.flag() == Some(true));
     let negative = ex.mention("financing_negative");
     let (share, rule, evidence, known) = if let Some(m) = negative {
         (
             0.0,
-            format!("\"{}\": financing limited, fewer buyers and no SBA leverage [OPENCLAW][DEALFLOW]", m.quote),
+            format!(
+                "\"{}\": financing limited, fewer buyers and no SBA leverage [OPENCLAW][DEALFLOW]",
+                m.quote
+            ),
             vec![m.evidence()],
             true,
         )
@@ -149,12 +193,21 @@ fn financing(ctx: &Ctx, out: &mut Out) {
             ev.push(f.evidence());
         }
         if let Some(f) = sba {
-            parts.push(format!("SBA pre-qualified (\"{}\") [SBA-STUDY]", f.fact.quote));
+            parts.push(format!(
+                "SBA pre-qualified (\"{}\") [SBA-STUDY]",
+                f.fact.quote
+            ));
             ev.push(f.evidence());
         }
         (1.0, format!("Financing: {}", parts.join("; ")), ev, true)
     } else {
-        (NEUTRAL, "No financing signal (seller financing, SBA pre-qualification): neutral half points".to_string(), vec![], false)
+        (
+            NEUTRAL,
+            "No financing signal (seller financing, SBA pre-qualification): neutral half points"
+                .to_string(),
+            vec![],
+            false,
+        )
     };
     out.add(F {
         name: "financing_signals",
@@ -164,6 +217,12 @@ fn financing(ctx: &Ctx, out: &mut Out) {
         rule,
         evidence,
         known,
-        headline: if seller.is_some() { "seller financing offered".into() } else if sba.is_some() { "SBA pre-qualified".into() } else { String::new() },
+        headline: if seller.is_some() {
+            "seller financing offered".into()
+        } else if sba.is_some() {
+            "SBA pre-qualified".into()
+        } else {
+            String::new()
+        },
     });
 }

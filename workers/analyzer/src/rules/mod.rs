@@ -164,7 +164,10 @@ pub(crate) fn band_high_better(v: f64, bounds: &[f64], shares: &[f64]) -> (usize
 pub(crate) fn low_threshold(i: usize, bounds: &[f64]) -> String {
     match bounds.get(i) {
         Some(b) => format!("<= {}", crate::text::num(*b)),
-        None => format!("> {}", crate::text::num(bounds.last().copied().unwrap_or(0.0))),
+        None => format!(
+            "> {}",
+            crate::text::num(bounds.last().copied().unwrap_or(0.0))
+        ),
     }
 }
 
@@ -172,7 +175,10 @@ pub(crate) fn low_threshold(i: usize, bounds: &[f64]) -> String {
 pub(crate) fn high_threshold(i: usize, bounds: &[f64]) -> String {
     match bounds.get(i) {
         Some(b) => format!(">= {}", crate::text::num(*b)),
-        None => format!("< {}", crate::text::num(bounds.last().copied().unwrap_or(0.0))),
+        None => format!(
+            "< {}",
+            crate::text::num(bounds.last().copied().unwrap_or(0.0))
+        ),
     }
 }
 
@@ -210,8 +216,14 @@ mod tests {
         assert_eq!(band_low_better(2.5, &b, &s), (2, 0.55));
         assert_eq!(band_low_better(9.0, &b, &s), (4, 0.0));
         let d = [1.5, 1.25, 1.10, 1.0];
-        assert_eq!(band_high_better(1.38, &d, &[1.0, 0.8, 0.5, 0.25, 0.0]), (1, 0.8));
-        assert_eq!(band_high_better(0.9, &d, &[1.0, 0.8, 0.5, 0.25, 0.0]), (4, 0.0));
+        assert_eq!(
+            band_high_better(1.38, &d, &[1.0, 0.8, 0.5, 0.25, 0.0]),
+            (1, 0.8)
+        );
+        assert_eq!(
+            band_high_better(0.9, &d, &[1.0, 0.8, 0.5, 0.25, 0.0]),
+            (4, 0.0)
+        );
         assert_eq!(high_threshold(4, &d), "< 1");
         assert_eq!(low_threshold(1, &b), "<= 2.4");
     }

@@ -69,7 +69,12 @@ pub(crate) fn score(ctx: &Ctx, out: &mut Out) {
             });
         }
         None => {
-            neutral(out, "gallons_per_month", w.gallons, "Fuel volume (gallons per month) not stated: neutral half points");
+            neutral(
+                out,
+                "gallons_per_month",
+                w.gallons,
+                "Fuel volume (gallons per month) not stated: neutral half points",
+            );
             out.missing("gallons_per_month");
             out.ask("How many gallons a month does the site sell (last 12 months, by grade and diesel)?");
         }
@@ -79,8 +84,12 @@ pub(crate) fn score(ctx: &Ctx, out: &mut Out) {
     let inside = ex.get("inside_sales_per_month");
     match inside.and_then(|f| f.low().map(|v| (f, v))) {
         Some((f, s)) => {
-            let (i, mut share) = band_high_better(s, &o.inside_sales_bounds, &o.inside_sales_shares);
-            let label = ["strong", "good", "ok", "weak"].get(i).copied().unwrap_or("weak");
+            let (i, mut share) =
+                band_high_better(s, &o.inside_sales_bounds, &o.inside_sales_shares);
+            let label = ["strong", "good", "ok", "weak"]
+                .get(i)
+                .copied()
+                .unwrap_or("weak");
             let mut rule = format!(
                 "Inside sales {}/month: {label} ({}; viable store >= $30,000/month [QBA])",
                 usd(s.round() as i64),
@@ -117,7 +126,12 @@ pub(crate) fn score(ctx: &Ctx, out: &mut Out) {
             });
         }
         None => {
-            neutral(out, "inside_sales_per_month", w.inside_sales, "Inside (store) sales per month not stated: neutral half points");
+            neutral(
+                out,
+                "inside_sales_per_month",
+                w.inside_sales,
+                "Inside (store) sales per month not stated: neutral half points",
+            );
             out.missing("inside_sales_per_month");
             out.ask("What are the monthly inside (store) sales, excluding lottery, and the mix (tobacco, beer, food)?");
         }
@@ -142,14 +156,24 @@ pub(crate) fn score(ctx: &Ctx, out: &mut Out) {
                     num(c),
                     num(o.fuel_margin_verify_above_cents)
                 ));
-                (o.fuel_margin_verify_share, format!("above {}c, verify", num(o.fuel_margin_verify_above_cents)))
+                (
+                    o.fuel_margin_verify_share,
+                    format!("above {}c, verify", num(o.fuel_margin_verify_above_cents)),
+                )
             } else {
                 let (i, s) = band_high_better(c, &o.fuel_margin_bounds, &o.fuel_margin_shares);
-                let l = ["in line with the NACS 27.2c 5-year average", "normal", "weak"]
-                    .get(i)
-                    .copied()
-                    .unwrap_or("weak");
-                (s, format!("{l} ({}c)", high_threshold(i, &o.fuel_margin_bounds)))
+                let l = [
+                    "in line with the NACS 27.2c 5-year average",
+                    "normal",
+                    "weak",
+                ]
+                .get(i)
+                .copied()
+                .unwrap_or("weak");
+                (
+                    s,
+                    format!("{l} ({}c)", high_threshold(i, &o.fuel_margin_bounds)),
+                )
             };
             let note = if is_commission {
                 "; on a commission site the dealer does not own the fuel margin, only this commission"
@@ -190,17 +214,32 @@ pub(crate) fn score(ctx: &Ctx, out: &mut Out) {
             out.ask("What commission per gallon does the dealer earn, and who pays card fees?");
         }
         None => {
-            neutral(out, "fuel_margin", w.fuel_margin, "Fuel margin (cents per gallon) not stated: neutral half points");
+            neutral(
+                out,
+                "fuel_margin",
+                w.fuel_margin,
+                "Fuel margin (cents per gallon) not stated: neutral half points",
+            );
             out.missing("fuel_margin_cents_per_gallon");
             out.ask("What is the fuel margin in cents per gallon after card fees (last 12 months), and is the fuel bought at rack or DTW?");
         }
     }
 
     // Merchandise margin
-    match ex.get("merchandise_margin_percent").and_then(|f| f.low().map(|v| (f, v))) {
+    match ex
+        .get("merchandise_margin_percent")
+        .and_then(|f| f.low().map(|v| (f, v)))
+    {
         Some((f, pct)) => {
-            let (i, share) = band_high_better(pct, &o.merchandise_margin_bounds, &o.merchandise_margin_shares);
-            let label = ["excellent", "good", "ok", "weak"].get(i).copied().unwrap_or("weak");
+            let (i, share) = band_high_better(
+                pct,
+                &o.merchandise_margin_bounds,
+                &o.merchandise_margin_shares,
+            );
+            let label = ["excellent", "good", "ok", "weak"]
+                .get(i)
+                .copied()
+                .unwrap_or("weak");
             out.add(F {
                 name: "merchandise_margin",
                 bucket: BucketName::Operations,
@@ -217,7 +256,12 @@ pub(crate) fn score(ctx: &Ctx, out: &mut Out) {
             });
         }
         None => {
-            neutral(out, "merchandise_margin", w.merchandise_margin, "Merchandise (inside) margin not stated: neutral half points");
+            neutral(
+                out,
+                "merchandise_margin",
+                w.merchandise_margin,
+                "Merchandise (inside) margin not stated: neutral half points",
+            );
             out.missing("merchandise_margin_percent");
         }
     }
@@ -249,7 +293,12 @@ pub(crate) fn score(ctx: &Ctx, out: &mut Out) {
             });
         }
         None => {
-            neutral(out, "owner_involvement", w.owner_involvement, "Owner involvement not stated: neutral half points, no manager wage deducted");
+            neutral(
+                out,
+                "owner_involvement",
+                w.owner_involvement,
+                "Owner involvement not stated: neutral half points, no manager wage deducted",
+            );
             out.missing("owner_involvement");
             out.ask("Is the store absentee-run or owner-operated? If the owner works in it, how many hours, and is a manager wage in the cash flow?");
         }

@@ -146,7 +146,9 @@ pub(crate) fn score(ctx: &Ctx, out: &mut Out) {
             });
             if l.asking_price.is_none() {
                 out.missing("asking_price");
-                out.ask("What is the asking price, and what does it include (real estate, inventory)?");
+                out.ask(
+                    "What is the asking price, and what does it include (real estate, inventory)?",
+                );
             }
         }
     }

@@ -127,7 +127,13 @@ fn lease_term(ctx: &Ctx, out: &mut Out) {
         }
     }
     let (share, label) = if total >= cfg.lease.good_years {
-        (1.0, format!(">= {} years: covers a 10-year SBA loan [DEALROOM][SF-LEASE]", num(cfg.lease.good_years)))
+        (
+            1.0,
+            format!(
+                ">= {} years: covers a 10-year SBA loan [DEALROOM][SF-LEASE]",
+                num(cfg.lease.good_years)
+            ),
+        )
     } else if total >= cfg.lease.min_years {
         (
             cfg.lease.yellow_share,
@@ -145,7 +151,13 @@ fn lease_term(ctx: &Ctx, out: &mut Out) {
                 num(cfg.lease.min_years)
             ),
         );
-        (0.0, format!("< {} years: material risk, caps the score [TUPELO]", num(cfg.lease.min_years)))
+        (
+            0.0,
+            format!(
+                "< {} years: material risk, caps the score [TUPELO]",
+                num(cfg.lease.min_years)
+            ),
+        )
     };
     out.add(F {
         name: "lease_term",
@@ -175,7 +187,9 @@ fn rent_burden(ctx: &Ctx, out: &mut Out) {
             headline: String::new(),
         });
         out.missing("rent_per_month");
-        out.ask("What is the monthly rent, and is it NNN (who pays taxes, insurance, maintenance)?");
+        out.ask(
+            "What is the monthly rent, and is it NNN (who pays taxes, insurance, maintenance)?",
+        );
         return;
     };
     let rent = rent_f.low().unwrap_or(0.0);

@@ -107,9 +107,8 @@ pub(crate) fn tank_capex(ctx: &Ctx) -> bool {
         .get("tank_wall")
         .and_then(|f| f.text())
         .is_some_and(|w| w == "single");
-    let old = tank_age(ctx).is_some_and(|(a, _)| {
-        a >= ctx.cfg.risk.tank_age_bounds.last().copied().unwrap_or(30.0)
-    });
+    let old = tank_age(ctx)
+        .is_some_and(|(a, _)| a >= ctx.cfg.risk.tank_age_bounds.last().copied().unwrap_or(30.0));
     single || old
 }
 
@@ -129,7 +128,11 @@ fn tanks(ctx: &Ctx, out: &mut Out) {
                 .unwrap_or("");
             (
                 s,
-                format!("Tanks about {} years old ({} years): {label}", num(*a), low_threshold(i, &r.tank_age_bounds)),
+                format!(
+                    "Tanks about {} years old ({} years): {label}",
+                    num(*a),
+                    low_threshold(i, &r.tank_age_bounds)
+                ),
                 ev.clone(),
                 true,
                 if *a <= 2.0 {
@@ -148,7 +151,8 @@ fn tanks(ctx: &Ctx, out: &mut Out) {
         ),
         None if wall_text == "single" => (
             r.single_wall_share,
-            "Single-wall tanks, age not stated: several states mandate replacement [MESLLC]".to_string(),
+            "Single-wall tanks, age not stated: several states mandate replacement [MESLLC]"
+                .to_string(),
             wall.map(|f| vec![f.evidence()]).unwrap_or_default(),
             true,
             "single-wall tanks".to_string(),
@@ -156,7 +160,13 @@ fn tanks(ctx: &Ctx, out: &mut Out) {
         None => {
             out.missing("tank_age");
             out.ask("When were the tanks and lines installed, are they double-wall, and when were they last tightness-tested? [OXFORD][PACMIN]");
-            (NEUTRAL, "Tank age and type not stated: neutral half points".to_string(), vec![], false, String::new())
+            (
+                NEUTRAL,
+                "Tank age and type not stated: neutral half points".to_string(),
+                vec![],
+                false,
+                String::new(),
+            )
         }
     };
     if age.is_some() && !wall_text.is_empty() {
@@ -196,7 +206,8 @@ fn supply(ctx: &Ctx, out: &mut Out) {
         _ => None,
     });
     let branded_mention = ex.mention("branded");
-    let commission_site = ex.get("fuel_commission_cents_per_gallon").is_some() || ex.mention("commission_site").is_some();
+    let commission_site = ex.get("fuel_commission_cents_per_gallon").is_some()
+        || ex.mention("commission_site").is_some();
     let mut evidence: Vec<_> = brand.map(|f| vec![f.evidence()]).unwrap_or_default();
     if let Some(y) = years {
         evidence.push(y.evidence());
@@ -259,14 +270,22 @@ fn supply(ctx: &Ctx, out: &mut Out) {
         out.ask("Which fuel brand, and how many years are left on the supply contract? [ACA-FL]");
         (
             r.supply_branded_unknown_share,
-            format!("\"{}\": branded, brand name and contract term not stated [NACS-FUEL]", m.quote),
+            format!(
+                "\"{}\": branded, brand name and contract term not stated [NACS-FUEL]",
+                m.quote
+            ),
             true,
             "branded fuel".to_string(),
         )
     } else {
         out.missing("supply_contract");
         out.ask("Is the fuel branded or unbranded, who is the supplier, and how many years are left on the supply contract? [ACA-FL][LENDERHAWK]");
-        (NEUTRAL, "Brand and supply contract not stated: neutral half points".to_string(), false, String::new())
+        (
+            NEUTRAL,
+            "Brand and supply contract not stated: neutral half points".to_string(),
+            false,
+            String::new(),
+        )
     };
     out.add(F {
         name: "supply_contract",
@@ -301,15 +320,25 @@ fn verifiability(ctx: &Ctx, out: &mut Out) {
     if l.gross_revenue.is_none() {
         out.missing("gross_revenue");
     }
-    let inconsistent = matches!((l.cash_flow, l.gross_revenue), (Some(c), Some(r)) if r > 0 && c > r);
+    let inconsistent =
+        matches!((l.cash_flow, l.gross_revenue), (Some(c), Some(r)) if r > 0 && c > r);
     let cash = ctx.ex.mention("cash_business");
     let (share, rule) = if let Some(m) = cash {
         evidence.push(m.evidence());
         out.ask("The listing mentions unreported cash: what do the tax returns show? Lenders underwrite only reported income [LAUNDRO-SBA].");
-        (0.0, format!("\"{}\": earnings that cannot be verified [LAUNDRO-SBA]", m.quote))
+        (
+            0.0,
+            format!(
+                "\"{}\": earnings that cannot be verified [LAUNDRO-SBA]",
+                m.quote
+            ),
+        )
     } else if inconsistent {
         out.ask("Cash flow is stated above revenue: which figure is wrong?");
-        (0.0, "Cash flow above revenue: the stated figures contradict each other".to_string())
+        (
+            0.0,
+            "Cash flow above revenue: the stated figures contradict each other".to_string(),
+        )
     } else {
         let n = stated.len();
         let share = match n {

@@ -16,7 +16,11 @@ pub fn testdata() -> PathBuf {
 pub fn money(text: Option<&str>) -> Option<i64> {
     let t = text?.trim();
     let lower = t.to_ascii_lowercase();
-    let mult = if lower.contains("mil") { 1_000_000.0 } else { 1.0 };
+    let mult = if lower.contains("mil") {
+        1_000_000.0
+    } else {
+        1.0
+    };
     let digits: String = t
         .chars()
         .filter(|c| c.is_ascii_digit() || *c == '.')
@@ -56,16 +60,26 @@ fn fetched(id: &str) -> chrono::DateTime<Utc> {
         26..=27 => (2026, 1),
         _ => (2015, 6),
     };
-    Utc.with_ymd_and_hms(y, m, 15, 0, 0, 0).single().expect("valid date")
+    Utc.with_ymd_and_hms(y, m, 15, 0, 0, 0)
+        .single()
+        .expect("valid date")
+}
+
+/// The BizBuySell search API dataset, read once.
+fn api_all() -> &'static [serde_json::Value] {
+    static ALL: std::sync::OnceLock<Vec<serde_json::Value>> = std::sync::OnceLock::new();
+    ALL.get_or_init(|| {
+        let path = testdata().join("bizbuysell/datasets/api-bff-v2-bfs-search-results-2025.json");
+        serde_json::from_str(&std::fs::read_to_string(path).expect("api json")).expect("json")
+    })
 }
 
 /// The API record behind fl-013 ... fl-025 (by listNumber), for its real-estate flag.
 fn api_record(list_number: &str) -> Option<serde_json::Value> {
-    let path = testdata().join("bizbuysell/datasets/api-bff-v2-bfs-search-results-2025.json");
-    let all: Vec<serde_json::Value> =
-        serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
-    all.into_iter()
+    api_all()
+        .iter()
         .find(|r| r["listNumber"].to_string() == list_number)
+        .cloned()
 }
 
 /// All 30 fuel listings, in file order.
@@ -122,10 +136,7 @@ pub fn fuel(id: &str) -> Listing {
 
 /// A record of the BizBuySell search API dataset by array index, as a `Listing`.
 pub fn api_listing(index: usize) -> Listing {
-    let path = testdata().join("bizbuysell/datasets/api-bff-v2-bfs-search-results-2025.json");
-    let all: Vec<serde_json::Value> =
-        serde_json::from_str(&std::fs::read_to_string(path).expect("api json")).expect("json");
-    let r = &all[index];
+    let r = &api_all()[index];
     let (city, _) = split_location(r["location"].as_str().unwrap_or(""));
     let state = r["region"].as_str().map(str::to_string);
     let country = match state.as_deref() {
@@ -148,7 +159,10 @@ pub fn api_listing(index: usize) -> Listing {
             ..Default::default()
         },
         source: ListingSource::ApiRecord,
-        fetched_at: Utc.with_ymd_and_hms(2025, 10, 1, 0, 0, 0).single().expect("date"),
+        fetched_at: Utc
+            .with_ymd_and_hms(2025, 10, 1, 0, 0, 0)
+            .single()
+            .expect("date"),
         ..Default::default()
     }
     .with_content_hash()
