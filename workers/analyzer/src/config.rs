@@ -462,10 +462,9 @@ impl ScoringConfig {
                     "{name}: needs at least one bound and exactly one more share than bounds"
                 ));
             }
-            let ordered =
-                bounds
-                    .windows(2)
-                    .all(|p| if ascending { p[0] < p[1] } else { p[0] > p[1] });
+            let ordered = bounds
+                .windows(2)
+                .all(|p| if ascending { p[0] < p[1] } else { p[0] > p[1] });
             if !ordered || bounds.iter().any(|b| !b.is_finite()) {
                 let dir = if ascending { "ascending" } else { "descending" };
                 return bad(format!("{name}: bounds must be finite and strictly {dir}"));

@@ -1357,10 +1357,11 @@ fn owner_involvement(d: &Scan, t: &Scan, ex: &mut Extraction) {
             (&*OWNER_OPERATED, "owner_operated"),
         ] {
             if let Some(m) = re.find_iter(s.text).find(|m| {
-                !is_negated(s.text, m.start())
-                    && !is_hypothetical(s.text, m.start(), 30)
-                    // "semi-absentee" also contains "absentee".
-                    && !(value == "absentee" && preceded_by_semi(s.text, m.start()))
+                // "semi-absentee" also contains "absentee".
+                let semi = value == "absentee" && preceded_by_semi(s.text, m.start());
+                let unreal =
+                    is_negated(s.text, m.start()) || is_hypothetical(s.text, m.start(), 30);
+                !(unreal || semi)
             }) {
                 ex.push(s.fact(
                     "owner_involvement",
@@ -1547,7 +1548,7 @@ static RE_INCLUDED: Lazy<Regex> = Lazy::new(|| {
 });
 static RE_NOT_INCLUDED: Lazy<Regex> = Lazy::new(|| {
     re(
-        r"(?i)\breal\s+estate\s+(?:is\s+)?(?:not\s+included|available\s+separately|sold\s+separately)\b|\bwithout\s+(?:the\s+)?(?:real\s+estate|property)\b|\bfor\s+lease\b|\blease\s*(?:@|at|:|of|for)\s*\$|\b(?:base\s+)?rent\s*(?:is|of|:|@|=)?\s*\$|\bleased\b|\bground\s+lease\b|\bNNN\b|\bbusiness\s+only\b|\blease\s+\d{1,2}\s*(?:years?|yrs?)\b|\b\d{1,2}\s*\+\s*\d{1,2}\s*-?\s*(?:years?|yrs?)\s+lease\b|\b(?:years?|yrs?)\s+(?:left|remaining)\s+on\s+(?:the\s+)?lease\b",
+        r"(?i)\breal\s+estate\s+(?:is\s+)?(?:not\s+included|available\s+separately|sold\s+separately)\b|\bwithout\s+(?:the\s+)?(?:real\s+estate|property)\b|\bfor\s+lease\b|\blease\s*(?:@|at|:|of|for)\s*\$|\b(?:base\s+)?rent\s*(?:is|of|:|@|=)?\s*\$|\bleased\b|\bground\s+lease\b|\bNNN\b|\bbusiness\s+only\b|\blease\s+\d{1,2}\s*(?:years?|yrs?)\b|\b\d{1,2}\s*\+\s*\d{1,2}\s*-?\s*(?:years?|yrs?)\s+lease\b|\b(?:years?|yrs?)\s+(?:left|remaining)\s+on\s+(?:the\s+)?lease\b|\blease\s+(?:is\s+)?(?:month[- ]to[- ]month|expires|expiring|ends|runs)\b|\b\d{1,2}\s*-?\s*(?:years?|yrs?)\s+(?:NNN\s+|ground\s+|new\s+)?lease\b",
     )
 });
 
@@ -1680,13 +1681,17 @@ fn mentions(d: &Scan, t: &Scan, ex: &mut Extraction) {
         for s in [d, t] {
             let hit = re.find_iter(s.text).find(|m| {
                 // "no competition" is itself a negation; everything else must not be negated.
-                (kind == "no_competition" || !is_negated(s.text, m.start()))
-                    && !is_hypothetical(s.text, m.start(), 30)
-                    // ATM revenue that goes to a third party is not the buyer's.
-                    && !(kind == "atm"
-                        && s.text
-                            .get(m.end()..)
-                            .is_some_and(|a| a.chars().take(40).collect::<String>().to_ascii_lowercase().contains("third party")))
+                let negated = kind != "no_competition" && is_negated(s.text, m.start());
+                // ATM revenue that goes to a third party is not the buyer's.
+                let third_party = kind == "atm"
+                    && s.text.get(m.end()..).is_some_and(|a| {
+                        a.chars()
+                            .take(40)
+                            .collect::<String>()
+                            .to_ascii_lowercase()
+                            .contains("third party")
+                    });
+                !(negated || third_party || is_hypothetical(s.text, m.start(), 30))
             });
             if let Some(m) = hit {
                 ex.mentions.push(s.mention(kind, m.start(), m.end()));

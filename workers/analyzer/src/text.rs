@@ -126,7 +126,8 @@ pub fn usd(v: i64) -> String {
     let digits = v.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        // (`is_multiple_of` would need Rust 1.87; the workspace supports 1.85.)
+        if i > 0 && matches!((digits.len() - i) % 3, 0) {
             out.push(',');
         }
         out.push(c);

@@ -122,7 +122,7 @@ fn tanks(ctx: &Ctx, out: &mut Out) {
     let (mut share, mut rule, mut evidence, known, headline) = match &age {
         Some((a, ev)) => {
             let (i, s) = band_low_better(*a, &r.tank_age_bounds, &r.tank_age_shares);
-            let label = ["excellent (lender preference < 10 years) [OXFORD]", "good", "watch: nearing the 30-year warranty [PACMIN]", "at or past the typical 30-year warranty: replacement deducted from value [PACMIN][CSI-EBITDA]"]
+            let label = ["excellent (lender preference < 10 years) [OXFORD]", "good, well inside the typical 30-year warranty [PACMIN]", "watch: nearing the 30-year warranty [PACMIN]", "at or past the typical 30-year warranty: replacement deducted from value [PACMIN][CSI-EBITDA]"]
                 .get(i)
                 .copied()
                 .unwrap_or("");

@@ -78,7 +78,7 @@ fn api_all() -> &'static [serde_json::Value] {
 fn api_record(list_number: &str) -> Option<serde_json::Value> {
     api_all()
         .iter()
-        .find(|r| r["listNumber"].to_string() == list_number)
+        .find(|r| r["listNumber"].as_u64().map(|n| n.to_string()).as_deref() == Some(list_number))
         .cloned()
 }
 
