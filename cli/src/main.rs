@@ -1,1 +1,297 @@
-fn main() {}
+//! `gsa`: the one user-facing binary of Gas Station Analyzer.
+//!
+//! It only wires the services together: each subcommand calls into the crate that owns the
+//! work (scraper, analyzer, logging worker, gateway). See `gsa --help`.
+
+mod commands;
+mod nats_server;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use gsa_common::{Config, Overrides};
+
+/// Gas Station Analyzer: reads gas-station listings, scores each deal 0-100 with the evidence,
+/// alerts on high scores, keeps every event and serves it behind a token.
+#[derive(Debug, Parser)]
+#[command(name = "gsa", version, about, long_about = None)]
+struct Cli {
+    /// NATS server URL [env: NATS_URL] [default: nats://127.0.0.1:4222]
+    #[arg(long, global = true)]
+    nats_url: Option<String>,
+    /// Data directory for gsa.db, identity.db, keys and the inbox [env: GSA_DATA_DIR] [default: ./data]
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    /// Gateway listen address [env: GSA_HTTP_ADDR] [default: 127.0.0.1:8080]
+    #[arg(long, global = true)]
+    http_addr: Option<String>,
+    /// Score (0-100) at which a high-score alert is sent [env: GSA_ALERT_THRESHOLD] [default: 80]
+    #[arg(long, global = true)]
+    alert_threshold: Option<u8>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Parse pages, data sets or pasted text and print each listing as one JSON line (no NATS).
+    Parse {
+        /// Files to read (.html, .json, .csv, .txt); `-` reads standard input.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Parse and score files in-process; print one score card JSON line per listing (no NATS).
+    Score {
+        /// Files to read; `-` reads standard input.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Print the Markdown write-up instead of JSON.
+        #[arg(long)]
+        markdown: bool,
+        /// Print the spreadsheet (CSV) instead of JSON.
+        #[arg(long, conflicts_with = "markdown")]
+        csv: bool,
+    },
+    /// Read files or folders and publish their listings to NATS (`gsa.listing.scraped`).
+    Scrape {
+        /// Files or folders.
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+    },
+    /// Run the whole pipeline over NATS on the shipped real pages and print the ranked table.
+    Demo {
+        /// Folder of pages and data sets to run on [default: the repository's testdata/bizbuysell].
+        #[arg(long)]
+        input: Option<PathBuf>,
+        /// Seconds to wait for every listing to be scored and stored.
+        #[arg(long, default_value_t = 180)]
+        timeout: u64,
+    },
+    /// Run every service (scraper inbox, analyzer, logging worker, gateway) until Ctrl-C.
+    Up,
+    /// Run one worker until Ctrl-C.
+    Worker {
+        /// Which worker.
+        #[arg(value_enum)]
+        name: WorkerName,
+    },
+    /// Run the gateway (identity provider, API, dashboard) until Ctrl-C.
+    Gateway,
+    /// Manage registered API clients.
+    Client {
+        #[command(subcommand)]
+        action: ClientAction,
+    },
+    /// High-score alerts.
+    Alerts {
+        #[command(subcommand)]
+        action: AlertsAction,
+    },
+    /// Dead letters: messages that kept failing, parked on gsa.dlq.<subject>.
+    Dlq {
+        #[command(subcommand)]
+        action: DlqAction,
+    },
+    /// Copy both databases (online) and the keys into an empty folder.
+    Backup {
+        /// Target folder (created; must be empty).
+        dir: PathBuf,
+    },
+    /// Restore a backup into an empty data directory.
+    Restore {
+        /// Folder written by `gsa backup`.
+        dir: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AlertsAction {
+    /// Print each alert as it arrives (JSON lines), until Ctrl-C.
+    Watch {
+        /// Only alerts with at least this score.
+        #[arg(long)]
+        min_score: Option<u8>,
+        /// Only these states, comma-separated two-letter codes (e.g. TX,OK).
+        #[arg(long, value_delimiter = ',')]
+        state: Vec<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum DlqAction {
+    /// Print every dead letter (JSON lines).
+    List,
+    /// Republish dead letters to their original subject and remove them from the DLQ.
+    Replay {
+        /// Only the dead letter with this sequence.
+        seq: Option<u64>,
+    },
+}
+
+/// A worker that `gsa worker` can run.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum WorkerName {
+    /// Watches the inbox folder and publishes listings.
+    Scraper,
+    /// Scores listings and publishes score cards and alerts.
+    Analyzer,
+    /// Stores every event and log record in SQLite.
+    Logger,
+}
+
+#[derive(Debug, Subcommand)]
+enum ClientAction {
+    /// Register a client and print its secret once (only a hash is stored).
+    Create {
+        /// Client id (the token's `sub`).
+        client_id: String,
+        /// Audience the client may request (repeatable), e.g. gsa-api.
+        #[arg(long = "audience", required = true)]
+        audiences: Vec<String>,
+        /// Scope granted (repeatable) [default: listings:read alerts:read].
+        #[arg(long = "scope")]
+        scopes: Vec<String>,
+        /// Print `{"client_id", "client_secret"}` as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List registered clients (never their secrets).
+    List,
+    /// Disable a client: its secret stops working at once.
+    Disable {
+        /// Client id.
+        client_id: String,
+    },
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let overrides = Overrides {
+        nats_url: cli.nats_url.clone(),
+        data_dir: cli.data_dir.clone(),
+        http_addr: cli.http_addr.clone(),
+        alert_threshold: cli.alert_threshold,
+    };
+    let cfg = match Config::load(&overrides) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("gsa: configuration error: {e}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    let rt = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("gsa: cannot start the async runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(cli.command, cfg)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("gsa: error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command, cfg: Config) -> anyhow::Result<std::process::ExitCode> {
+    use commands::*;
+    match command {
+        Command::Parse { files } => parse::run(&files),
+        Command::Score {
+            files,
+            markdown,
+            csv,
+        } => score::run(&files, markdown, csv),
+        Command::Scrape { inputs } => services::scrape(cfg, &inputs).await,
+        Command::Demo { input, timeout } => demo::run(cfg, input, timeout).await,
+        Command::Up => services::up(cfg).await,
+        Command::Worker { name } => services::worker(cfg, name).await,
+        Command::Gateway => services::gateway(cfg).await,
+        Command::Client { action } => client::run(&cfg, action),
+        Command::Alerts {
+            action: AlertsAction::Watch { min_score, state },
+        } => alerts::watch(cfg, min_score, state).await,
+        Command::Dlq {
+            action: DlqAction::List,
+        } => dlq::list(cfg).await,
+        Command::Dlq {
+            action: DlqAction::Replay { seq },
+        } => dlq::replay(cfg, seq).await,
+        Command::Backup { dir } => backup::backup(&cfg, &dir),
+        Command::Restore { dir } => backup::restore(&cfg, &dir),
+    }
+}
+
+#[cfg(test)]
+mod compose_tests {
+    //! No Docker engine runs on our machines, so the compose file is checked here: every
+    //! service's command is a real `gsa` subcommand, and every variable it sets is one gsa reads.
+    use super::*;
+
+    fn compose() -> serde_yaml::Value {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docker-compose.yml");
+        let text = std::fs::read_to_string(path).expect("read docker-compose.yml");
+        let mut v: serde_yaml::Value =
+            serde_yaml::from_str(&text).expect("parse docker-compose.yml");
+        v.apply_merge().expect("resolve YAML merge keys");
+        v
+    }
+
+    #[test]
+    fn every_compose_service_runs_a_real_gsa_subcommand_with_known_variables() {
+        let v = compose();
+        let services = v["services"].as_mapping().expect("services");
+        let mut gsa_services = 0;
+        for (name, svc) in services {
+            let name = name.as_str().unwrap_or_default();
+            if name == "nats" {
+                let cmd: Vec<&str> = svc["command"]
+                    .as_sequence()
+                    .unwrap()
+                    .iter()
+                    .filter_map(|x| x.as_str())
+                    .collect();
+                assert!(cmd.contains(&"-js"), "nats must run with JetStream");
+                continue;
+            }
+            gsa_services += 1;
+            let cmd: Vec<String> = svc["command"]
+                .as_sequence()
+                .unwrap_or_else(|| panic!("{name}: command must be a list"))
+                .iter()
+                .map(|x| x.as_str().unwrap().to_string())
+                .collect();
+            let argv = std::iter::once("gsa".to_string()).chain(cmd.clone());
+            let parsed = Cli::try_parse_from(argv);
+            assert!(
+                parsed.is_ok(),
+                "{name}: `gsa {}` is not a gsa command: {:?}",
+                cmd.join(" "),
+                parsed.err()
+            );
+            let env = svc["environment"]
+                .as_mapping()
+                .unwrap_or_else(|| panic!("{name}: environment"));
+            for (k, _) in env {
+                let k = k.as_str().unwrap();
+                assert!(
+                    gsa_common::config::ENV_VARS.contains(&k),
+                    "{name} sets {k}, which gsa does not read"
+                );
+            }
+            assert_eq!(
+                env.get("NATS_URL").and_then(|x| x.as_str()),
+                Some("nats://nats:4222")
+            );
+        }
+        assert_eq!(gsa_services, 4, "scraper, analyzer, logger and gateway");
+    }
+
+    #[test]
+    fn a_wrong_subcommand_is_caught() {
+        assert!(Cli::try_parse_from(["gsa", "worker", "nonsense"]).is_err());
+        assert!(Cli::try_parse_from(["gsa", "worker", "analyzer"]).is_ok());
+    }
+}

@@ -6,6 +6,7 @@
 
 use std::time::Duration;
 
+use anyhow::Context as _;
 use async_nats::jetstream::{self, consumer, kv, stream, AckKind};
 use async_nats::HeaderMap;
 use futures::StreamExt;
@@ -87,32 +88,54 @@ pub async fn ensure_streams(js: &jetstream::Context, cfg: &Config) -> anyhow::Re
         };
         match js.get_stream(*name).await {
             Ok(_) => {
-                js.update_stream(&config).await?;
+                js.update_stream(&config)
+                    .await
+                    .with_context(|| format!("updating stream {name}"))?;
             }
             Err(_) => {
-                js.create_stream(config).await?;
+                js.create_stream(config)
+                    .await
+                    .with_context(|| format!("creating stream {name}"))?;
             }
         }
     }
     for bucket in [subjects::KV_SEEN, subjects::KV_ALERTED] {
-        key_value(js, bucket).await?;
+        key_value(js, bucket)
+            .await
+            .with_context(|| format!("opening key-value bucket {bucket}"))?;
     }
     Ok(())
 }
 
 /// Opens a KV bucket, creating it (file storage, history 1) when missing.
+///
+/// The bucket's backing stream (`KV_<bucket>`, subjects `$KV.<bucket>.>`) is created here with
+/// the same settings `async_nats`'s `create_key_value` uses (roll-up allowed, delete denied,
+/// direct get, discard new, one message per key), because that function first asks the server
+/// for account info, whose reply from nats-server 2.9 async-nats 0.51 cannot decode.
 pub async fn key_value(js: &jetstream::Context, bucket: &str) -> anyhow::Result<kv::Store> {
     if let Ok(store) = js.get_key_value(bucket).await {
         return Ok(store);
     }
-    Ok(js
-        .create_key_value(kv::Config {
-            bucket: bucket.to_string(),
-            history: 1,
-            storage: stream::StorageType::File,
-            ..Default::default()
-        })
-        .await?)
+    let config = stream::Config {
+        name: format!("KV_{bucket}"),
+        subjects: vec![format!("$KV.{bucket}.>")],
+        max_messages_per_subject: 1,
+        storage: stream::StorageType::File,
+        allow_rollup: true,
+        deny_delete: true,
+        allow_direct: true,
+        discard: stream::DiscardPolicy::New,
+        num_replicas: 1,
+        ..Default::default()
+    };
+    if let Err(e) = js.create_stream(config).await {
+        // Another process may have created it a moment ago.
+        if js.get_stream(format!("KV_{bucket}")).await.is_err() {
+            return Err(e.into());
+        }
+    }
+    Ok(js.get_key_value(bucket).await?)
 }
 
 /// Turns any string into a valid KV key (`[-_=.a-zA-Z0-9]`, others as `_`).

@@ -115,3 +115,63 @@ async fn handle(
         .collect();
     (batch, results)
 }
+
+/// Rebuilds `gsa.db` from what the streams still hold (within their max age): reads every
+/// message of the listing, score and alert streams through ephemeral ordered consumers and
+/// stores it (idempotent, so rows already stored are skipped). For a new or restored data
+/// directory next to a NATS server whose durable consumers have already delivered everything.
+/// Returns how many events were newly stored.
+pub async fn backfill(cfg: &Config, js: &jetstream::Context) -> anyhow::Result<usize> {
+    use futures::StreamExt;
+    std::fs::create_dir_all(&cfg.data_dir)?;
+    let store = Arc::new(Mutex::new(Store::open(&cfg.db_path())?));
+    let mut stored = 0;
+    for name in [
+        subjects::STREAM_LISTINGS,
+        subjects::STREAM_SCORES,
+        subjects::STREAM_ALERTS,
+    ] {
+        let mut stream = js.get_stream(name).await?;
+        let last = stream.info().await?.state.last_sequence;
+        if last == 0 {
+            continue;
+        }
+        let consumer = stream
+            .create_consumer(jetstream::consumer::pull::OrderedConfig {
+                deliver_policy: jetstream::consumer::DeliverPolicy::All,
+                ..Default::default()
+            })
+            .await?;
+        let mut messages = consumer.messages().await?.ready_chunks(BATCH);
+        'outer: while let Some(chunk) = messages.next().await {
+            let mut batch = Vec::new();
+            let mut done = false;
+            for m in chunk {
+                let m = m?;
+                let seq = m.info().map(|i| i.stream_sequence).unwrap_or(last);
+                if let Ok(head) = nats::parse_head(&m.payload) {
+                    batch.push(Incoming {
+                        subject: m.subject.to_string(),
+                        head,
+                    });
+                }
+                done |= seq >= last;
+            }
+            let store = store.clone();
+            let results = tokio::task::spawn_blocking(move || {
+                let mut s = store.lock().unwrap_or_else(|p| p.into_inner());
+                s.store_batch(&batch)
+            })
+            .await?;
+            stored += results
+                .iter()
+                .filter(|r| matches!(r, Ok(crate::store::Stored::New)))
+                .count();
+            if done {
+                break 'outer;
+            }
+        }
+    }
+    tracing::info!(stored, "backfill from streams done");
+    Ok(stored)
+}

@@ -134,32 +134,6 @@ impl Publisher {
         Ok(s)
     }
 
-    /// Republishes the current merged listing of each id from the seen-bucket on
-    /// `gsa.listing.scraped` (same deterministic event id, so consumers that have it drop it).
-    /// For a data directory that is new to a NATS server which has already seen the listings.
-    /// Returns how many were republished.
-    pub async fn republish(&self, ids: &[String]) -> anyhow::Result<usize> {
-        let mut n = 0;
-        for id in ids {
-            let Some(value) = self.seen.get(nats::kv_key(id)).await? else {
-                continue;
-            };
-            let Ok(listing) = serde_json::from_slice::<Listing>(&value) else {
-                continue;
-            };
-            let env = Envelope::new(
-                SERVICE,
-                event_type::LISTING_SCRAPED,
-                listing.event_id(),
-                Some(listing.listing_id.clone()),
-                listing,
-            );
-            nats::publish_event(&self.js, subjects::LISTING_SCRAPED, &env).await?;
-            n += 1;
-        }
-        Ok(n)
-    }
-
     async fn publish_listing(&self, listing: &Listing) -> anyhow::Result<Outcome> {
         let key = nats::kv_key(&listing.listing_id);
         // Compare-and-set on the KV revision so concurrent scrapers do not lose each other's

@@ -1,0 +1,283 @@
+//! `gsa demo`: the whole pipeline over NATS on the shipped real pages and data set.
+//!
+//! Starts (in this process) the logging worker and the analyzer, publishes every listing of the
+//! input folder through the scraper's publisher, waits until each listing's latest event has a
+//! stored score, and prints the ranked table on stdout. Safe to run again: unchanged listings
+//! are not republished, and what is already stored is found at once.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use gsa_common::{nats, shutdown, telemetry, Config};
+use gsa_schemas::{Listing, ScoreCard};
+
+use super::inputs;
+use crate::nats_server;
+
+/// The shipped real pages and data set: `testdata/bizbuysell` in the working directory, else
+/// in the source tree this binary was built from.
+pub fn default_input() -> PathBuf {
+    let local = PathBuf::from("testdata/bizbuysell");
+    if local.is_dir() {
+        return local;
+    }
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/bizbuysell")
+}
+
+/// Files the demo reads from the input folder: every HTML page and the API JSON data set.
+fn demo_files(dir: &Path) -> Vec<PathBuf> {
+    inputs::expand(&[dir.to_path_buf()])
+        .into_iter()
+        .filter(|p| {
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            name.ends_with(".html") || name.starts_with("api-bff-v2-bfs-search-results-2025.json")
+        })
+        .collect()
+}
+
+/// One row of the ranked table.
+#[derive(Debug)]
+pub struct Row {
+    /// The stored (merged) listing.
+    pub listing: Listing,
+    /// Its latest score card.
+    pub card: ScoreCard,
+}
+
+/// Runs the demo.
+pub async fn run(cfg: Config, input: Option<PathBuf>, timeout_s: u64) -> anyhow::Result<ExitCode> {
+    let mut shipper = telemetry::init("cli", true);
+    std::fs::create_dir_all(&cfg.data_dir)?;
+    let input = input.unwrap_or_else(default_input);
+    let files = demo_files(&input);
+    anyhow::ensure!(
+        !files.is_empty(),
+        "no pages or data sets found in {}",
+        input.display()
+    );
+    let _server = nats_server::ensure(&cfg).await?;
+    let client = nats::connect(&cfg.nats_url, "demo").await?;
+    let js = async_nats::jetstream::new(client.clone());
+    nats::ensure_streams(&js, &cfg).await?;
+    shipper.attach(client);
+
+    let (trigger, sd) = shutdown::channel();
+    let mut tasks = Vec::new();
+    {
+        let (cfg, js, sd) = (cfg.clone(), js.clone(), sd.clone());
+        tasks.push(tokio::spawn(async move {
+            gsa_logger::worker::run(&cfg, js, sd).await
+        }));
+    }
+    {
+        let (cfg, js, sd) = (cfg.clone(), js.clone(), sd.clone());
+        tasks.push(tokio::spawn(async move {
+            gsa_analyzer::worker::run(&cfg, js, gsa_analyzer::ScoringConfig::default(), sd).await
+        }));
+    }
+
+    let publisher = gsa_scraper::publish::Publisher::new(js.clone()).await?;
+    let mut ids = BTreeSet::new();
+    let mut total = gsa_scraper::publish::PublishSummary::default();
+    for path in &files {
+        let outcome = inputs::parse_one(path)?;
+        ids.extend(outcome.listings.iter().map(|l| l.listing_id.clone()));
+        let s = publisher
+            .publish(&outcome.listings, &outcome.rejections)
+            .await?;
+        eprintln!("{}: {s}", path.display());
+        total += s;
+    }
+    eprintln!("scraper: {total}");
+
+    let result = wait_until_scored(&cfg, &ids, &js, Duration::from_secs(timeout_s)).await;
+    trigger.trigger();
+    for t in tasks {
+        let _ = t.await;
+    }
+    let rows = result?;
+    print_table(&rows)?;
+    let applicable = rows.iter().filter(|r| r.card.applicable).count();
+    let high = rows
+        .iter()
+        .filter(|r| r.card.applicable && r.card.score.unwrap_or(0) >= cfg.alert_threshold)
+        .count();
+    eprintln!(
+        "{} listings scored and stored in {}: {} applicable (gas station, c-store with fuel, truck stop), {} at or above the alert threshold {}",
+        rows.len(),
+        cfg.db_path().display(),
+        applicable,
+        high,
+        cfg.alert_threshold
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Polls `gsa.db` until every id has a stored listing whose latest event has been scored.
+/// When listings stay missing although the scraper's seen-bucket knows them (a NATS server
+/// that already delivered them to another data directory), `gsa.db` is rebuilt once from the
+/// streams ([`gsa_logger::worker::backfill`]).
+async fn wait_until_scored(
+    cfg: &Config,
+    ids: &BTreeSet<String>,
+    js: &async_nats::jetstream::Context,
+    timeout: Duration,
+) -> anyhow::Result<Vec<Row>> {
+    let start = Instant::now();
+    let mut backfilled = false;
+    loop {
+        let (rows, missing) = read_rows(&cfg.db_path(), ids)?;
+        if missing.is_empty() {
+            return Ok(rows);
+        }
+        if !backfilled && start.elapsed() > Duration::from_secs(5) {
+            backfilled = true;
+            let n = gsa_logger::worker::backfill(cfg, js).await?;
+            eprintln!(
+                "{} listings were not stored in this data directory yet; stored {n} events from the streams",
+                missing.len()
+            );
+        }
+        if start.elapsed() > timeout {
+            anyhow::bail!(
+                "{} of {} listings were not scored and stored within {}s (first: {}); check the logs above",
+                missing.len(),
+                ids.len(),
+                timeout.as_secs(),
+                missing.first().map(String::as_str).unwrap_or("")
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+fn read_rows(db: &Path, ids: &BTreeSet<String>) -> anyhow::Result<(Vec<Row>, Vec<String>)> {
+    if !db.exists() {
+        return Ok((Vec::new(), ids.iter().cloned().collect()));
+    }
+    let conn = gsa_common::db::open_ro(db)?;
+    let mut stmt = conn.prepare(
+        "SELECT l.listing_id, l.data, l.event_id, s.card FROM listings l JOIN scores s USING (listing_id)",
+    )?;
+    let mut rows = Vec::new();
+    let mut done = BTreeSet::new();
+    let iter = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+        ))
+    })?;
+    for item in iter {
+        let (id, data, event_id, card) = item?;
+        if !ids.contains(&id) {
+            continue;
+        }
+        let (Ok(listing), Ok(card)) = (
+            serde_json::from_str::<Listing>(&data),
+            serde_json::from_str::<ScoreCard>(&card),
+        ) else {
+            continue;
+        };
+        if card.listing_event_id == event_id {
+            done.insert(id);
+            rows.push(Row { listing, card });
+        }
+    }
+    let missing = ids.iter().filter(|i| !done.contains(*i)).cloned().collect();
+    rows.sort_by(|a, b| {
+        (b.card.applicable, b.card.score, &a.listing.listing_id).cmp(&(
+            a.card.applicable,
+            a.card.score,
+            &b.listing.listing_id,
+        ))
+    });
+    Ok((rows, missing))
+}
+
+fn money(v: Option<i64>) -> String {
+    match v {
+        None => "-".into(),
+        Some(n) if n.abs() >= 1_000_000 => format!("${:.2}M", n as f64 / 1e6),
+        Some(n) if n.abs() >= 1_000 => format!("${}K", n / 1000),
+        Some(n) => format!("${n}"),
+    }
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if s.chars().count() <= n {
+        s
+    } else {
+        format!("{}…", s.chars().take(n - 1).collect::<String>())
+    }
+}
+
+/// Prints the ranked table: applicable listings first, best score first.
+pub fn print_table(rows: &[Row]) -> std::io::Result<()> {
+    use std::io::Write;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    writeln!(
+        out,
+        "{:>4}  {:>5}  {:<4}  {:<12}  {:<22}  {:>9}  {:>9}  {:>6}  {:<9}  {}",
+        "rank",
+        "score",
+        "conf",
+        "listing",
+        "location",
+        "asking",
+        "cashflow",
+        "mult",
+        "realest",
+        "title"
+    )?;
+    for (i, r) in rows.iter().enumerate() {
+        let l = &r.listing;
+        let c = &r.card;
+        let score = match c.score {
+            Some(s) => s.to_string(),
+            None => "n/a".into(),
+        };
+        let loc = match (&l.city, &l.state) {
+            (Some(c), Some(s)) => format!("{c}, {s}"),
+            (None, Some(s)) => s.clone(),
+            (Some(c), None) => c.clone(),
+            (None, None) => "-".into(),
+        };
+        let re = match (c.real_estate.included, c.real_estate.basis) {
+            (Some(true), gsa_schemas::RealEstateBasis::Inferred) => "inferred",
+            (Some(true), _) => "included",
+            (Some(false), _) => "no",
+            (None, _) => "?",
+        };
+        let mult = l
+            .multiple()
+            .map(|m| format!("{m:.1}x"))
+            .unwrap_or_else(|| "-".into());
+        let title = l.title.as_deref().unwrap_or("");
+        let title = if c.applicable {
+            truncate(title, 60)
+        } else {
+            format!("{} [not applicable]", truncate(title, 44))
+        };
+        writeln!(
+            out,
+            "{:>4}  {:>5}  {:<4}  {:<12}  {:<22}  {:>9}  {:>9}  {:>6}  {:<9}  {}",
+            i + 1,
+            score,
+            format!("{:?}", c.confidence),
+            truncate(&l.listing_id, 12),
+            truncate(&loc, 22),
+            money(l.asking_price),
+            money(l.cash_flow),
+            mult,
+            re,
+            title
+        )?;
+    }
+    out.flush()
+}

@@ -1,0 +1,56 @@
+//! Reading the files named on the command line (or standard input) through the scraper's parser.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use gsa_scraper::ParseOutcome;
+
+/// Extensions the scraper reads from folders.
+pub const EXTENSIONS: &[&str] = &["html", "htm", "json", "csv", "txt"];
+
+/// Expands folders into the readable files they hold (sorted, not recursive into `processed`
+/// or `failed`), keeping files as given.
+pub fn expand(inputs: &[PathBuf]) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for p in inputs {
+        if p.is_dir() {
+            let mut files: Vec<PathBuf> = walk(p);
+            files.sort();
+            out.extend(files);
+        } else {
+            out.push(p.clone());
+        }
+    }
+    out
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    for e in rd.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else if p
+            .extension()
+            .and_then(|x| x.to_str())
+            .is_some_and(|x| EXTENSIONS.contains(&x.to_ascii_lowercase().as_str()))
+        {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// Parses one input: a file, or `-` for standard input (sniffed as pasted text, HTML or JSON).
+pub fn parse_one(path: &Path) -> anyhow::Result<ParseOutcome> {
+    if path == Path::new("-") {
+        let mut buf = Vec::new();
+        std::io::stdin().read_to_end(&mut buf)?;
+        Ok(gsa_scraper::parse_bytes("stdin", &buf, chrono::Utc::now()))
+    } else {
+        gsa_scraper::parse_file(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+    }
+}

@@ -1,0 +1,51 @@
+//! `gsa parse FILE...`: one listing JSON object per line on stdout; rejections and the summary
+//! on stderr.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use super::inputs;
+
+/// Runs the command. Exit code 0 when every input was read (rejections included), 1 when a
+/// file could not be read at all.
+pub fn run(files: &[PathBuf]) -> anyhow::Result<ExitCode> {
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let (mut listings, mut rejected, mut failed) = (0usize, 0usize, 0usize);
+    for path in inputs::expand(files) {
+        match inputs::parse_one(&path) {
+            Ok(outcome) => {
+                for l in &outcome.listings {
+                    serde_json::to_writer(&mut out, l)?;
+                    out.write_all(b"\n")?;
+                }
+                listings += outcome.listings.len();
+                for r in &outcome.rejections {
+                    eprintln!(
+                        "rejected {}{}: {:?}: {}",
+                        r.input,
+                        r.record
+                            .as_deref()
+                            .map(|x| format!(" ({x})"))
+                            .unwrap_or_default(),
+                        r.kind,
+                        r.reason
+                    );
+                }
+                rejected += outcome.rejections.len();
+            }
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                failed += 1;
+            }
+        }
+    }
+    out.flush()?;
+    eprintln!("parsed {listings} listings, {rejected} rejected, {failed} unreadable inputs");
+    Ok(if failed > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}

@@ -1,0 +1,58 @@
+//! `gsa score FILE...|-`: parse and score in-process (the scraper's parser, the analyzer's
+//! rules; no NATS) and print bare score cards, one JSON line each (or Markdown, or CSV).
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use gsa_analyzer::ScoringConfig;
+
+use super::inputs;
+
+/// Runs the command.
+pub fn run(files: &[PathBuf], markdown: bool, csv: bool) -> anyhow::Result<ExitCode> {
+    let cfg = ScoringConfig::default();
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut rows = Vec::new();
+    let mut failed = 0usize;
+    for path in inputs::expand(files) {
+        match inputs::parse_one(&path) {
+            Ok(outcome) => {
+                for r in &outcome.rejections {
+                    eprintln!("rejected {}: {:?}: {}", r.input, r.kind, r.reason);
+                }
+                for l in outcome.listings {
+                    let card = gsa_analyzer::score(&l, &l.event_id(), &cfg);
+                    if markdown {
+                        writeln!(out, "{}", gsa_analyzer::writeup::markdown(&l, &card))?;
+                    } else if !csv {
+                        serde_json::to_writer(&mut out, &card)?;
+                        out.write_all(b"\n")?;
+                    }
+                    rows.push((l, card));
+                }
+            }
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                failed += 1;
+            }
+        }
+    }
+    if csv {
+        gsa_analyzer::spreadsheet::write_csv(&mut out, &rows)?;
+    }
+    out.flush()?;
+    let applicable = rows.iter().filter(|(_, c)| c.applicable).count();
+    eprintln!(
+        "scored {} listings ({} applicable) with model {}",
+        rows.len(),
+        applicable,
+        cfg.model_version()
+    );
+    Ok(if failed > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
