@@ -1,0 +1,112 @@
+//! `gsa parse` and `gsa score` on the real detail pages: stdout carries only JSON lines with the
+//! values a person reads on the page; logs and summaries go to stderr.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+fn page(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../testdata/bizbuysell/html")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
+}
+
+fn json_lines(stdout: &[u8]) -> Vec<serde_json::Value> {
+    String::from_utf8(stdout.to_vec())
+        .expect("utf-8 stdout")
+        .lines()
+        .map(|l| {
+            serde_json::from_str(l).unwrap_or_else(|e| panic!("stdout line is not JSON ({e}): {l}"))
+        })
+        .collect()
+}
+
+#[test]
+fn parse_prints_the_detail_pages_figures_as_json_lines() {
+    let out = Command::new(env!("CARGO_BIN_EXE_gsa"))
+        .args(["parse"])
+        .arg(page("detail-specialty-contract-manufacturer-oh-2025.html"))
+        .arg(page("detail-self-serve-car-wash-coalinga-ca-2026.html"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let rows = json_lines(&out.stdout);
+    assert_eq!(rows.len(), 2);
+    let oh = &rows[0];
+    assert_eq!(oh["listing_id"], "2365036");
+    assert_eq!(oh["asking_price"], 1_370_000);
+    assert_eq!(oh["cash_flow"], 482_000);
+    assert_eq!(oh["gross_revenue"], 5_940_000);
+    assert_eq!(oh["ebitda"], 247_000);
+    assert_eq!(oh["state"], "OH");
+    assert!(oh["city"].is_null(), "the page names only the state");
+    let ca = &rows[1];
+    assert_eq!(ca["listing_id"], "2445151");
+    assert_eq!(ca["asking_price"], 625_000);
+    assert_eq!(ca["cash_flow"], 72_700);
+    assert_eq!(ca["gross_revenue"], 90_000);
+    assert!(
+        ca["ebitda"].is_null(),
+        "EBITDA: Not Disclosed becomes null, not 0"
+    );
+    assert_eq!(ca["city"], "Coalinga");
+    assert_eq!(ca["state"], "CA");
+    assert_eq!(ca["real_estate"]["value"], 300_000);
+    assert_eq!(ca["real_estate"]["included"], true);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("parsed 2 listings"),
+        "summary on stderr: {err}"
+    );
+}
+
+#[test]
+fn score_reads_pasted_text_from_stdin() {
+    // Text as a buyer copies it from a real listing (fuel-listings fl-001, with its figures
+    // laid out the way the detail page shows them).
+    let text = "Branded gas station for sale\nCumberland County, IL\nAsking Price: $1,900,000\nCash Flow: N/A\n\
+                Branded Interstate Mini truck stop doing 50,000 inside sale and 80,000 gallons per month. Interstate location.";
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gsa"))
+        .args(["score", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let cards = json_lines(&out.stdout);
+    assert_eq!(cards.len(), 1);
+    let c = &cards[0];
+    assert_eq!(c["applicable"], true);
+    assert!(c["listing_id"].as_str().unwrap().starts_with("text-"));
+    let gallons = c["facts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "gallons_per_month")
+        .expect("gallons fact");
+    assert_eq!(gallons["value"], 80_000.0);
+    assert!(
+        c["missing"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m.as_str().unwrap().contains("cash_flow")),
+        "cash flow reported missing: {}",
+        c["missing"]
+    );
+    assert!(c["score"].as_u64().is_some());
+}
