@@ -16,18 +16,22 @@
 
 pub mod api;
 pub mod block;
+pub mod crawl;
 pub mod csv_export;
 pub mod detail;
 pub mod dom;
 pub mod error;
+pub mod fetch;
 pub mod fields;
 pub mod inbox;
 pub mod jsonld;
 pub mod jsonutil;
 pub mod location;
 pub mod money;
+pub mod paging;
 pub mod privacy;
 pub mod publish;
+pub mod robots;
 pub mod search;
 pub mod sniff;
 pub mod text;
