@@ -52,11 +52,13 @@ enum Command {
         #[arg(long, conflicts_with = "markdown")]
         csv: bool,
     },
-    /// Read files or folders and publish their listings to NATS (`gsa.listing.scraped`).
+    /// Read files, folders or live pages (URLs) and publish their listings to NATS.
     Scrape {
-        /// Files or folders.
+        /// Files, folders, or http(s) URLs of search or detail pages.
         #[arg(required = true)]
         inputs: Vec<PathBuf>,
+        #[command(flatten)]
+        fetch: commands::services::FetchArgs,
     },
     /// Run the whole pipeline over NATS on the shipped real pages and print the ranked table.
     Demo {
@@ -67,7 +69,8 @@ enum Command {
         #[arg(long, default_value_t = 180)]
         timeout: u64,
     },
-    /// Run every service (scraper inbox, analyzer, logging worker, gateway) until Ctrl-C.
+    /// Run every service (scraper inbox, analyzer, logging worker, notifier, gateway) until
+    /// Ctrl-C or SIGTERM.
     Up,
     /// Run one worker until Ctrl-C.
     Worker {
@@ -86,6 +89,11 @@ enum Command {
     Alerts {
         #[command(subcommand)]
         action: AlertsAction,
+    },
+    /// Webhooks that receive high-score alerts (signed JSON, delivered by the notifier).
+    Webhook {
+        #[command(subcommand)]
+        action: WebhookAction,
     },
     /// Dead letters: messages that kept failing, parked on gsa.dlq.<subject>.
     Dlq {
@@ -118,6 +126,31 @@ enum AlertsAction {
 }
 
 #[derive(Debug, Subcommand)]
+enum WebhookAction {
+    /// Register a webhook; prints its id (the secret is stored for signing, never shown again).
+    Add {
+        /// Where alerts are POSTed (http:// or https://).
+        url: String,
+        /// Secret for the X-Gsa-Signature HMAC-SHA256 header.
+        #[arg(long)]
+        secret: String,
+        /// Only alerts with at least this score.
+        #[arg(long)]
+        min_score: Option<u8>,
+        /// Only these states, comma-separated two-letter codes (e.g. TX,OK).
+        #[arg(long, value_delimiter = ',')]
+        state: Vec<String>,
+    },
+    /// List webhooks (JSON lines, without secrets).
+    List,
+    /// Remove a webhook by id.
+    Remove {
+        /// Webhook id (`wh_...`).
+        id: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 enum DlqAction {
     /// Print every dead letter (JSON lines).
     List,
@@ -137,6 +170,8 @@ enum WorkerName {
     Analyzer,
     /// Stores every event and log record in SQLite.
     Logger,
+    /// Delivers high-score alerts to registered webhooks.
+    Notifier,
 }
 
 #[derive(Debug, Subcommand)]
@@ -204,7 +239,7 @@ async fn run(command: Command, cfg: Config) -> anyhow::Result<std::process::Exit
             markdown,
             csv,
         } => score::run(&files, markdown, csv),
-        Command::Scrape { inputs } => services::scrape(cfg, &inputs).await,
+        Command::Scrape { inputs, fetch } => services::scrape(cfg, &inputs, &fetch).await,
         Command::Demo { input, timeout } => demo::run(cfg, input, timeout).await,
         Command::Up => services::up(cfg).await,
         Command::Worker { name } => services::worker(cfg, name).await,
@@ -213,6 +248,16 @@ async fn run(command: Command, cfg: Config) -> anyhow::Result<std::process::Exit
         Command::Alerts {
             action: AlertsAction::Watch { min_score, state },
         } => alerts::watch(cfg, min_score, state).await,
+        Command::Webhook { action } => match action {
+            WebhookAction::Add {
+                url,
+                secret,
+                min_score,
+                state,
+            } => webhook::add(&cfg, &url, secret, min_score, &state),
+            WebhookAction::List => webhook::list(&cfg),
+            WebhookAction::Remove { id } => webhook::remove(&cfg, &id),
+        },
         Command::Dlq {
             action: DlqAction::List,
         } => dlq::list(cfg).await,
@@ -286,7 +331,10 @@ mod compose_tests {
                 Some("nats://nats:4222")
             );
         }
-        assert_eq!(gsa_services, 4, "scraper, analyzer, logger and gateway");
+        assert_eq!(
+            gsa_services, 5,
+            "scraper, analyzer, logger, notifier and gateway"
+        );
     }
 
     #[test]

@@ -1,8 +1,15 @@
 //! Running the services: `gsa up` (all in one process), `gsa worker <name>`, `gsa gateway`,
-//! and `gsa scrape` (one-shot publish of files and folders).
+//! and `gsa scrape` (one-shot publish of files, folders and live pages).
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
+
+use gsa_scraper::crawl::{Crawl, CrawlOptions};
+use gsa_scraper::fetch::{FetchConfig, Fetcher};
+use gsa_scraper::publish::{PublishSummary, Publisher};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use gsa_common::{nats, shutdown, telemetry, Config};
 
@@ -39,6 +46,10 @@ fn spawn_worker(
                 gsa_analyzer::worker::run(&cfg, js, scoring, sd).await
             }
             WorkerName::Scraper => gsa_scraper::inbox::run(&cfg, js, sd).await,
+            WorkerName::Notifier => {
+                let opts = gsa_notifier::worker::NotifierOptions::default();
+                gsa_notifier::worker::run(&cfg, js, opts, sd).await
+            }
         }
     })
 }
@@ -67,7 +78,9 @@ async fn wait_all(
     })
 }
 
-/// `gsa up`: scraper inbox, analyzer, logging worker and gateway until Ctrl-C/SIGTERM.
+/// `gsa up`: scraper inbox, analyzer, logging worker, notifier and gateway until
+/// Ctrl-C/SIGTERM; then every service finishes the batch in flight, acks it and closes its
+/// database before the process exits 0.
 pub async fn up(cfg: Config) -> anyhow::Result<ExitCode> {
     let mut shipper = telemetry::init("gsa", true);
     std::fs::create_dir_all(&cfg.data_dir)?;
@@ -78,6 +91,7 @@ pub async fn up(cfg: Config) -> anyhow::Result<ExitCode> {
         WorkerName::Logger,
         WorkerName::Analyzer,
         WorkerName::Scraper,
+        WorkerName::Notifier,
     ] {
         tasks.push(spawn_worker(&cfg, &js, w, trigger.subscribe()));
     }
@@ -121,18 +135,118 @@ pub async fn gateway(cfg: Config) -> anyhow::Result<ExitCode> {
     wait_all(vec![task]).await
 }
 
-/// `gsa scrape FILE|DIR...`: parse and publish once, print the summary on stderr.
-pub async fn scrape(cfg: Config, inputs_: &[PathBuf]) -> anyhow::Result<ExitCode> {
+/// How `gsa scrape` fetches live pages (see `gsa_scraper::fetch` for the rules).
+#[derive(Debug, Clone, clap::Args)]
+pub struct FetchArgs {
+    /// Search pages read per start URL, the first included.
+    #[arg(long, default_value_t = gsa_scraper::crawl::DEFAULT_MAX_PAGES)]
+    pub max_pages: u32,
+    /// Also fetch each search card's detail page (one more request per card).
+    #[arg(long)]
+    pub details: bool,
+    /// Seconds between two requests to the same host (raised to the site's robots.txt
+    /// Crawl-delay when that is longer).
+    #[arg(long, value_name = "SECONDS", default_value_t = gsa_scraper::fetch::DEFAULT_MIN_INTERVAL_SECS as f64)]
+    pub delay: f64,
+    /// Seconds before one request is given up (it is then retried).
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
+    pub timeout: f64,
+    /// Retries on HTTP 429/5xx, timeouts and connection errors.
+    #[arg(long, default_value_t = 4)]
+    pub retries: u32,
+    /// Contact URL or e-mail put in the user agent, so a site operator can reach you.
+    #[arg(long, default_value = gsa_scraper::fetch::DEFAULT_CONTACT)]
+    pub contact: String,
+    /// Do not read robots.txt. Only for sites you own or have permission to crawl.
+    #[arg(long)]
+    pub ignore_robots: bool,
+}
+
+impl FetchArgs {
+    fn config(&self) -> anyhow::Result<FetchConfig> {
+        let secs = |name: &str, v: f64| {
+            Duration::try_from_secs_f64(v)
+                .map_err(|_| anyhow::anyhow!("--{name} must be a number of seconds >= 0, not {v}"))
+        };
+        Ok(FetchConfig {
+            contact: self.contact.clone(),
+            min_interval: secs("delay", self.delay)?,
+            timeout: secs("timeout", self.timeout)?,
+            max_retries: self.retries,
+            respect_robots: !self.ignore_robots,
+            ..FetchConfig::default()
+        })
+    }
+}
+
+/// A progress bar on stderr when it is a terminal, hidden otherwise.
+fn progress_bar(len: u64) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let pb = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template(
+        "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} {wide_msg}",
+    ) {
+        pb.set_style(style);
+    }
+    pb
+}
+
+/// `gsa scrape FILE|DIR|URL...`: read files and folders, fetch URLs (search pages paginated,
+/// detail pages optional), publish every listing once, print the one-line summary on stderr.
+pub async fn scrape(
+    cfg: Config,
+    inputs_: &[PathBuf],
+    fetch: &FetchArgs,
+) -> anyhow::Result<ExitCode> {
+    let mut urls = Vec::new();
+    let mut paths = Vec::new();
+    for i in inputs_ {
+        let s = i.to_string_lossy();
+        if s.starts_with("http://") || s.starts_with("https://") {
+            urls.push(url::Url::parse(&s).map_err(|e| anyhow::anyhow!("{s}: {e}"))?);
+        } else {
+            paths.push(i.clone());
+        }
+    }
+    let fetcher = if urls.is_empty() {
+        None
+    } else {
+        Some(Fetcher::new(fetch.config()?)?)
+    };
     let mut shipper = telemetry::init("scraper", true);
     let js = connect(&cfg, "scraper", &mut shipper).await?;
-    let publisher = gsa_scraper::publish::Publisher::new(js).await?;
-    let mut total = gsa_scraper::publish::PublishSummary::default();
-    for path in inputs::expand(inputs_) {
+    let publisher = Publisher::new(js).await?;
+    let mut total = PublishSummary::default();
+    let files = inputs::expand(&paths);
+    let pb = progress_bar(files.len() as u64);
+    for path in files {
+        pb.set_message(path.display().to_string());
         let outcome = inputs::parse_one(&path)?;
         total += publisher
             .publish(&outcome.listings, &outcome.rejections)
             .await?;
+        pb.inc(1);
     }
+    if let Some(fetcher) = &fetcher {
+        let opts = CrawlOptions {
+            max_pages: fetch.max_pages.max(1),
+            details: fetch.details,
+        };
+        let mut crawl = Crawl::new(fetcher, urls, opts);
+        pb.set_position(0);
+        pb.set_length(crawl.remaining() as u64);
+        while let Some(step) = crawl.next().await {
+            pb.set_length((crawl.done() + crawl.remaining()) as u64);
+            pb.set_position(crawl.done() as u64);
+            pb.set_message(step.url.to_string());
+            total += publisher
+                .publish(&step.outcome.listings, &step.outcome.rejections)
+                .await?;
+        }
+    }
+    pb.finish_and_clear();
     eprintln!("{total}");
     Ok(ExitCode::SUCCESS)
 }
