@@ -50,6 +50,16 @@ pub enum ApiError {
     /// 403 `insufficient_scope` (RFC 6750 §3.1).
     #[error("the access token lacks scope {0}")]
     InsufficientScope(&'static str),
+    /// 401 `invalid_credentials`: a failed login. The same answer for an unknown user, a wrong
+    /// password, a disabled user and a banned user or address.
+    #[error("invalid username or password")]
+    InvalidCredentials,
+    /// 403 `csrf_failed`: a form post without the matching CSRF token or from another origin.
+    #[error("the form is stale or came from another site; reload it and try again")]
+    CsrfFailed,
+    /// 429 `rate_limited` with `Retry-After` (RFC 6585 §4).
+    #[error("too many requests; retry later")]
+    RateLimited(std::time::Duration),
     /// 404 `not_found`.
     #[error("not found")]
     NotFound,
@@ -74,7 +84,9 @@ impl ApiError {
             Self::BadRequest(_) | Self::BadRequestCode { .. } => StatusCode::BAD_REQUEST,
             Self::InvalidScope | Self::InvalidTarget => StatusCode::BAD_REQUEST,
             Self::InvalidClient { .. } | Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
-            Self::InsufficientScope(_) => StatusCode::FORBIDDEN,
+            Self::InsufficientScope(_) | Self::CsrfFailed => StatusCode::FORBIDDEN,
+            Self::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            Self::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -93,6 +105,9 @@ impl ApiError {
             Self::InvalidTarget => "invalid_target",
             Self::Unauthorized { .. } => "invalid_token",
             Self::InsufficientScope(_) => "insufficient_scope",
+            Self::InvalidCredentials => "invalid_credentials",
+            Self::CsrfFailed => "csrf_failed",
+            Self::RateLimited(_) => "rate_limited",
             Self::NotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::PayloadTooLarge => "payload_too_large",
@@ -143,6 +158,11 @@ impl IntoResponse for ApiError {
         };
         if let Some(v) = challenge.and_then(|c| HeaderValue::from_str(&c).ok()) {
             resp.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+        }
+        if let Self::RateLimited(wait) = &self {
+            let secs = crate::throttle::retry_after_secs(*wait);
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         resp
     }

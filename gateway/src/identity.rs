@@ -42,6 +42,23 @@ CREATE TABLE IF NOT EXISTS signing_keys (
     retired_at   INTEGER
 );
 
+CREATE TABLE IF NOT EXISTS users (
+    name           TEXT PRIMARY KEY,
+    password_hash  TEXT NOT NULL,
+    role           TEXT NOT NULL,
+    disabled       INTEGER NOT NULL DEFAULT 0,
+    created_at     TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS sessions (
+    id_hash      TEXT PRIMARY KEY,
+    user_name    TEXT NOT NULL,
+    created_at   INTEGER NOT NULL,
+    last_seen    INTEGER NOT NULL,
+    revoked      INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS sessions_user ON sessions(user_name);
+
 CREATE TABLE IF NOT EXISTS meta (
     name         TEXT PRIMARY KEY,
     value        INTEGER NOT NULL
@@ -251,7 +268,7 @@ pub(crate) fn verify_secret(phc: &str, secret: &str) -> anyhow::Result<bool> {
     Ok(argon2().verify_password(secret.as_bytes(), &parsed).is_ok())
 }
 
-fn dummy_hash() -> &'static str {
+pub(crate) fn dummy_hash() -> &'static str {
     static DUMMY: OnceLock<String> = OnceLock::new();
     DUMMY.get_or_init(|| hash_secret("gsa-dummy-secret-for-equal-timing").unwrap_or_default())
 }

@@ -6,7 +6,10 @@
 //! * [`tokens`]: issuing RFC 9068 access tokens.
 //! * [`verifier`]: verifying them per RFC 8725, offered to other services, with a caching
 //!   JWKS fetcher ([`jwks`]).
-//! * [`auth`]: the bearer-token extractor (RFC 6750).
+//! * [`auth`]: the bearer-token (RFC 6750) and session-cookie extractor.
+//! * [`users`], [`sessions`]: dashboard users (roles, argon2id) and their server-side sessions.
+//! * [`throttle`], [`client_addr`]: 429 rate limits and the login brute-force guard.
+//! * [`audit`], [`metrics`]: audit events on NATS (best-effort) and Prometheus counters.
 //! * [`error`]: the one HTTP error type and its JSON body.
 //! * [`config`]: the gateway's own settings.
 //! * [`routes`]: `/ping`, `/healthz`, `/readyz`, `/token`, `/verify`, `/introspect`,
@@ -15,15 +18,21 @@
 //!
 //! The gateway reads `gsa.db` read-only and knows nothing of NATS consumers.
 
+pub mod audit;
 pub mod auth;
+pub mod client_addr;
 pub mod config;
 pub mod error;
 pub mod identity;
 pub mod jwks;
 pub mod keys;
+pub mod metrics;
 pub mod routes;
+pub mod sessions;
 pub mod state;
+pub mod throttle;
 pub mod tokens;
+pub mod users;
 pub mod verifier;
 
 pub use config::GatewayConfig;
@@ -52,7 +61,8 @@ pub async fn serve_with(
     mut shutdown: gsa_common::Shutdown,
 ) -> anyhow::Result<()> {
     gw.validate()?;
-    let state = tokio::task::spawn_blocking(move || AppState::new(cfg, gw)).await??;
+    let mut state = tokio::task::spawn_blocking(move || AppState::new(cfg, gw)).await??;
+    state.start_audit();
     let addr = listener.local_addr()?;
     tracing::info!(%addr, kids = ?state.keys().kids(), "gateway listening");
     let reloader = {

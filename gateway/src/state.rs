@@ -5,8 +5,39 @@ use std::sync::{Arc, RwLock};
 
 use gsa_common::Config;
 
+use std::time::Duration;
+
+use crate::audit::Audit;
 use crate::config::GatewayConfig;
 use crate::keys::KeyRing;
+use crate::metrics::Metrics;
+use crate::throttle::{LoginGuard, RateLimiter};
+
+/// The throttles of the gateway (see [`crate::throttle`]).
+#[derive(Debug)]
+pub struct Limits {
+    /// Failed client authentications per address on `/token` and `/introspect`.
+    pub client_auth_failures: RateLimiter,
+    /// Requests per address on `/verify`.
+    pub verify: RateLimiter,
+    /// Requests per client (token subject) on `/api`.
+    pub api: RateLimiter,
+    /// Login failures per user and per address.
+    pub login: LoginGuard,
+}
+
+impl Limits {
+    /// The limits `gw` configures.
+    pub fn new(gw: &GatewayConfig) -> Self {
+        let minute = Duration::from_secs(60);
+        Self {
+            client_auth_failures: RateLimiter::new(gw.client_auth_failures_per_min, minute),
+            verify: RateLimiter::new(gw.verify_per_min, minute),
+            api: RateLimiter::new(gw.api_per_min, minute),
+            login: LoginGuard::new(gw.login_max_failures, gw.login_find, gw.login_ban),
+        }
+    }
+}
 
 /// Shared application state.
 #[derive(Clone)]
@@ -17,19 +48,40 @@ pub struct AppState {
     pub gw: Arc<GatewayConfig>,
     /// Signing and verification keys; swapped whole when the key table changes.
     keys: Arc<RwLock<Arc<KeyRing>>>,
+    /// Throttles.
+    pub limits: Arc<Limits>,
+    /// Prometheus counters.
+    pub metrics: Arc<Metrics>,
+    /// The audit sink (best-effort, never blocks).
+    pub audit: Audit,
 }
 
 impl AppState {
     /// Builds the state: prepares and loads the key ring (refusing a short `JWT_SECRET_KEY`,
     /// RFC 8725 §3.5, generating an Ed25519 key when none is configured), and creates the
     /// identity store if needed.
+    ///
+    /// Audit events are dropped (counted) until [`AppState::start_audit`] runs.
     pub fn new(cfg: Config, gw: GatewayConfig) -> anyhow::Result<Self> {
         let keys = KeyRing::load(&cfg)?;
+        let metrics = Arc::new(Metrics::default());
         Ok(Self {
+            limits: Arc::new(Limits::new(&gw)),
+            audit: Audit::disabled(metrics.clone()),
+            metrics,
             cfg: Arc::new(cfg),
             gw: Arc::new(gw),
             keys: Arc::new(RwLock::new(Arc::new(keys))),
         })
+    }
+
+    /// Starts publishing audit events to NATS (needs a Tokio runtime).
+    pub fn start_audit(&mut self) {
+        self.audit = Audit::spawn(
+            self.cfg.nats_url.clone(),
+            (*self.cfg).clone(),
+            self.metrics.clone(),
+        );
     }
 
     /// The current key ring (a snapshot: a reload never changes a ring in use).

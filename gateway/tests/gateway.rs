@@ -7,6 +7,8 @@ mod harness;
 mod keys;
 #[path = "gateway/listings.rs"]
 mod listings;
+#[path = "gateway/login.rs"]
+mod login;
 #[path = "gateway/malformed_tokens.rs"]
 mod malformed_tokens;
 #[path = "gateway/server.rs"]

@@ -16,6 +16,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde_json::{json, Map, Value};
 
+use crate::client_addr::ClientAddr;
 use crate::error::{ApiError, ApiResult};
 use crate::routes::token::basic_credentials;
 use crate::state::AppState;
@@ -31,6 +32,8 @@ pub fn router() -> Router<AppState> {
 /// The JWK Set of the public keys that currently verify (RFC 7517 §5, RFC 8037 §2): the
 /// signing key first, then retired keys still in their overlap. HMAC keys are secret and never
 /// published, so with HS256 only the set is empty.
+#[utoipa::path(get, path = "/.well-known/jwks.json", tag = "tokens",
+    responses((status = 200, description = "JWK Set: OKP/Ed25519 public keys; empty with HS256 only")))]
 async fn jwks(State(st): State<AppState>) -> Response {
     let keys: Vec<Value> = st.keys().public_jwks();
     let mut resp = axum::Json(json!({ "keys": keys })).into_response();
@@ -41,11 +44,23 @@ async fn jwks(State(st): State<AppState>) -> Response {
     resp
 }
 
+#[utoipa::path(post, path = "/introspect", tag = "tokens",
+    request_body(content_type = "application/x-www-form-urlencoded",
+        description = "token, with the caller authenticated by HTTP Basic or client_id/client_secret"),
+    responses((status = 200, description = "{\"active\": true, ...claims} or {\"active\": false}"),
+              (status = 401, description = "invalid_client"),
+              (status = 429, description = "too many failed client authentications from this address")))]
 async fn introspect(
     State(st): State<AppState>,
+    addr: ClientAddr,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Response> {
+    if let Err(wait) = st.limits.client_auth_failures.peek(&addr.key()) {
+        st.metrics
+            .inc("gsa_throttled_total", &[("limiter", "client_auth")]);
+        return Err(ApiError::RateLimited(wait));
+    }
     let body = body?;
     let content_type = headers
         .get(header::CONTENT_TYPE)
@@ -78,15 +93,21 @@ async fn introspect(
                 "use either HTTP Basic or body credentials, not both".into(),
             ))
         }
-        _ => return Err(ApiError::InvalidClient { basic: false }),
+        _ => {
+            crate::routes::token::client_auth_failed(&st, &addr, "/introspect");
+            return Err(ApiError::InvalidClient { basic: false });
+        }
     };
     let token = field("token").ok_or_else(|| ApiError::BadRequest("token is required".into()))?;
     let cfg = st.cfg.clone();
     let caller =
         tokio::task::spawn_blocking(move || identity::authenticate(&cfg, &client_id, &secret))
             .await
-            .map_err(anyhow::Error::from)??
-            .ok_or(ApiError::InvalidClient { basic: is_basic })?;
+            .map_err(anyhow::Error::from)??;
+    let Some(caller) = caller else {
+        crate::routes::token::client_auth_failed(&st, &addr, "/introspect");
+        return Err(ApiError::InvalidClient { basic: is_basic });
+    };
     let now = st.now();
     let keys = st.keys();
     let verified = caller

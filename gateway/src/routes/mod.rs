@@ -8,9 +8,11 @@
 //! * [`harden`] runs outermost: it adds security headers to every response and turns any
 //!   non-JSON error (axum's 405, the body-limit 413, the timeout 503) into the JSON error shape.
 
+pub mod admin;
 pub mod health;
 pub mod introspect;
 pub mod listings;
+pub mod login;
 pub mod token;
 pub mod verify;
 
@@ -42,17 +44,48 @@ pub fn router(state: AppState) -> Router {
         .merge(introspect::router())
         .merge(verify::router())
         .merge(listings::router())
+        .merge(login::router())
+        .merge(admin::router())
         .fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
-        // Added innermost first: body limit, timeout, harden, then trace outermost.
+        // Added innermost first: metrics, body limit, timeout, harden, CORS, then trace
+        // outermost.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::metrics::track,
+        ))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             REQUEST_TIMEOUT,
         ))
         .layer(middleware::from_fn(harden))
+        .layer(tower::util::option_layer(cors(&state.gw)))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// CORS only for the configured origins (none by default: no CORS headers at all). The list
+/// is explicit, never `*`, so credentials are allowed without the tower-http panic of `*` with
+/// credentials (reference §3 #15); [`crate::config::GatewayConfig::validate`] has checked it.
+fn cors(gw: &crate::config::GatewayConfig) -> Option<tower_http::cors::CorsLayer> {
+    use tower_http::cors::{AllowOrigin, CorsLayer};
+    let origins: Vec<HeaderValue> = gw
+        .cors_origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
+    if origins.is_empty() {
+        return None;
+    }
+    Some(
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(origins))
+            .allow_methods([axum::http::Method::GET, axum::http::Method::POST])
+            .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+            .allow_credentials(true)
+            .max_age(Duration::from_secs(600)),
+    )
 }
 
 /// Security headers on every response; JSON bodies on every error.

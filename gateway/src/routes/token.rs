@@ -21,6 +21,8 @@ use base64::Engine;
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::audit::{action, AuditEvent};
+use crate::client_addr::ClientAddr;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::{identity, tokens};
@@ -59,11 +61,25 @@ struct TokenRequest {
     basic: bool,
 }
 
+#[utoipa::path(post, path = "/token", tag = "tokens",
+    request_body(description = "RFC 6749 §4.4 form (grant_type=client_credentials, audience, scope) \
+        with HTTP Basic or client_id/client_secret, or JSON {client_id|sub, client_secret, aud, scope}"),
+    responses((status = 200, description = "{access_token, token_type, expires_in, scope}"),
+              (status = 400, description = "invalid_request, invalid_scope, invalid_target, unsupported_grant_type"),
+              (status = 401, description = "invalid_client"),
+              (status = 429, description = "too many failed client authentications from this address")))]
 async fn token(
     State(st): State<AppState>,
+    addr: ClientAddr,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Response> {
+    // Too many failed authentications from this address: refuse before any work.
+    if let Err(wait) = st.limits.client_auth_failures.peek(&addr.key()) {
+        st.metrics
+            .inc("gsa_throttled_total", &[("limiter", "client_auth")]);
+        return Err(ApiError::RateLimited(wait));
+    }
     let body = body?;
     let basic = basic_credentials(&headers)?;
     let content_type = headers
@@ -92,7 +108,7 @@ async fn token(
         .await
         .map_err(anyhow::Error::from)??;
     let Some(client) = client else {
-        tracing::info!(client_id = %req.client_id.escape_debug(), "token request: client authentication failed");
+        client_auth_failed(&st, &addr, "/token");
         return Err(ApiError::InvalidClient { basic: req.basic });
     };
     if !client.audiences.iter().any(|a| a == &req.audience) {
@@ -110,6 +126,15 @@ async fn token(
         now,
     )?;
     tracing::info!(client_id = %client.client_id, aud = %req.audience, jti = %claims.jti, "issued access token");
+    st.metrics.inc("gsa_tokens_issued_total", &[]);
+    let mut ev = AuditEvent::new(action::TOKEN_ISSUED, "ok");
+    ev.actor = Some(client.client_id.clone());
+    ev.audience = Some(req.audience.clone());
+    ev.jti = Some(claims.jti.clone());
+    ev.kid = st.keys().signing().ok().map(|k| k.kid.clone());
+    ev.addr = addr.0.map(|a| a.to_string());
+    ev.route = Some("/token".into());
+    st.audit.emit(ev);
     let mut resp = axum::Json(json!({
         "access_token": access_token,
         "token_type": "Bearer",
@@ -122,6 +147,18 @@ async fn token(
     resp.headers_mut()
         .insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
     Ok(resp)
+}
+
+/// Charges a failed client authentication to the address, and records it. The attempted client
+/// id is not recorded: a secret pasted into the id field must not reach the audit trail.
+pub(crate) fn client_auth_failed(st: &AppState, addr: &ClientAddr, route: &str) {
+    let _ = st.limits.client_auth_failures.check(&addr.key());
+    tracing::info!(route, "client authentication failed");
+    let mut ev = AuditEvent::new(action::CLIENT_AUTH_FAILED, "denied");
+    ev.reason = Some("invalid_client".into());
+    ev.addr = addr.0.map(|a| a.to_string());
+    ev.route = Some(route.into());
+    st.audit.emit(ev);
 }
 
 /// The scopes to grant: all of the client's when none is requested, else exactly the requested

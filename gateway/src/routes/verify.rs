@@ -12,7 +12,9 @@ use axum::Router;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::error::{ApiResult, Json};
+use crate::audit::{action, AuditEvent};
+use crate::client_addr::ClientAddr;
+use crate::error::{ApiError, ApiResult, Json};
 use crate::state::AppState;
 use crate::tokens;
 
@@ -22,7 +24,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Body of `POST /verify`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct VerifyRequest {
     /// The compact JWS.
     pub token: String,
@@ -30,7 +32,21 @@ pub struct VerifyRequest {
     pub aud: String,
 }
 
-async fn verify(State(st): State<AppState>, Json(req): Json<VerifyRequest>) -> ApiResult<Response> {
+#[utoipa::path(post, path = "/verify", tag = "tokens", request_body = VerifyRequest,
+    responses((status = 200, description = "{\"valid\": true, \"claims\": {...}}"),
+              (status = 401, description = "{\"valid\": false, \"error\": <reason code>}"),
+              (status = 429, description = "too many requests from this address")))]
+async fn verify(
+    State(st): State<AppState>,
+    addr: ClientAddr,
+    req: Result<Json<VerifyRequest>, ApiError>,
+) -> ApiResult<Response> {
+    if let Err(wait) = st.limits.verify.check(&addr.key()) {
+        st.metrics
+            .inc("gsa_throttled_total", &[("limiter", "verify")]);
+        return Err(ApiError::RateLimited(wait));
+    }
+    let Json(req) = req?;
     match tokens::verify(
         &st.keys(),
         &req.token,
@@ -45,6 +61,13 @@ async fn verify(State(st): State<AppState>, Json(req): Json<VerifyRequest>) -> A
             .into_response()),
         Err(r) => {
             tracing::debug!(reason = r.code(), "token rejected by /verify");
+            st.metrics
+                .inc("gsa_tokens_rejected_total", &[("reason", r.code())]);
+            let mut ev = AuditEvent::new(action::TOKEN_REJECTED, "denied");
+            ev.reason = Some(r.code().to_string());
+            ev.addr = addr.0.map(|a| a.to_string());
+            ev.route = Some("/verify".into());
+            st.audit.emit(ev);
             Ok((
                 StatusCode::UNAUTHORIZED,
                 axum::Json(json!({"valid": false, "error": r.code(), "message": "token rejected"})),

@@ -63,14 +63,30 @@ impl Gateway {
 
     /// A gateway in `dir` with an optional `JWT_SECRET_KEY` and explicit gateway settings.
     pub async fn start_with(dir: TempDir, secret: Option<&str>, gw: GatewayConfig) -> Self {
-        let cfg = config(dir.path(), secret);
+        Self::start_full(dir, secret, gw, None).await
+    }
+
+    /// As [`Gateway::start_with`], with audit events going to the NATS server at `nats_url`.
+    pub async fn start_full(
+        dir: TempDir,
+        secret: Option<&str>,
+        gw: GatewayConfig,
+        nats_url: Option<String>,
+    ) -> Self {
+        let mut cfg = config(dir.path(), secret);
+        if let Some(url) = nats_url {
+            cfg.nats_url = url;
+        }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         let (trigger, shutdown) = channel();
         let handle = tokio::spawn(gsa_gateway::serve_with(cfg.clone(), gw, listener, shutdown));
-        let http = reqwest::Client::new();
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("http client");
         // Wait until it answers (serve loads keys before accepting).
         for _ in 0..200 {
             if let Ok(r) = http.get(format!("{base}/ping")).send().await {
@@ -195,4 +211,55 @@ pub fn active_ed25519(cfg: &Config) -> (String, Vec<u8>, Vec<u8>) {
 /// Seconds since the epoch.
 pub fn now() -> i64 {
     chrono::Utc::now().timestamp()
+}
+
+/// Registers a client and returns an access token for `gsa-api` with `scopes`.
+pub async fn token_with_scopes(gw: &Gateway, id: &str, scopes: &[&str]) -> String {
+    let secret = gw.client(id, &["gsa-api"], scopes);
+    gw.access_token(id, &secret, "gsa-api").await
+}
+
+/// The `Set-Cookie` header for cookie `name`, if any.
+pub fn set_cookie(resp: &reqwest::Response, name: &str) -> Option<String> {
+    resp.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(str::to_string)
+}
+
+/// The value part of a `Set-Cookie` header.
+pub fn cookie_value(set_cookie: &str) -> String {
+    set_cookie
+        .split(';')
+        .next()
+        .and_then(|kv| kv.split_once('='))
+        .map(|(_, v)| v.to_string())
+        .unwrap_or_default()
+}
+
+/// The `/metrics` text, read with a fresh admin client.
+pub async fn metrics_text(gw: &Gateway) -> String {
+    let id = format!("metrics-{}", uuid_like());
+    let tok = token_with_scopes(gw, &id, &["admin"]).await;
+    let r = gw
+        .http
+        .get(gw.url("/metrics"))
+        .bearer_auth(tok)
+        .send()
+        .await
+        .expect("metrics");
+    assert_eq!(r.status(), 200);
+    r.text().await.expect("text")
+}
+
+fn uuid_like() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    format!(
+        "{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    )
 }

@@ -2,10 +2,23 @@
 //! sells fuel, or a truck stop is; a car wash, a c-store or liquor store without fuel, a
 //! development site, anything outside the US, and any other business is not.
 //!
-//! The decision reads the category, the title and the description together: a fuel word in the
-//! title or category counts, a fuel word in the description counts only when two different fuel
-//! terms appear, and a fuel word that is hypothetical ("you can also add gasoline", "former gas
-//! station", "next to a truck stop") never counts.
+//! The decision reads the category, the title and the description together. Fuel terms are of
+//! two strengths ([`TermStrength`]):
+//!
+//! * a *site* term names a place that sells fuel ("gas station", "truck stop", "travel center",
+//!   "gas & convenience", "MPDs", "USTs", "Shell station", "fuel sales"): one in the title or
+//!   category is enough;
+//! * a *commodity* word ("diesel", "gasoline", "fuel", "gallons", "petroleum", "dispensers")
+//!   also describes vehicles, engines, containers and running costs, so it counts only together
+//!   with a second, different fuel term anywhere in the listing.
+//!
+//! Without a site term in the title or category, two different fuel terms are needed. A fuel
+//! word that is hypothetical ("you can also add gasoline", "former gas station", "next to a truck
+//! stop"), negated, or not about selling fuel never counts: an attribute of a vehicle, machine or
+//! trade ("diesel food truck", "Diesel engine", "diesel mechanic", "fuel injection"), a running
+//! cost ("reduces fuel costs", "fuel-efficient") or a container size ("5-gallon buckets"). So a
+//! food truck with a diesel engine, a diesel-engine dealer and a bait maker whose customers save
+//! fuel are not fuel sites, while "Gas & Diesel 100Gal/Mth" still is.
 
 use gsa_schemas::Listing;
 use once_cell::sync::Lazy;
@@ -68,7 +81,7 @@ const PROVINCE_NAMES: &[&str] = &[
 
 static FUEL: Lazy<Regex> = Lazy::new(|| {
     Regex::new(
-        r"(?i)\bgas(?:oline)?\s+stations?\b|\bgas\s*(?:&|and|/)\s*(?:convenience|c-?\s?store|diesel|food|mart|grocery)\b|\bgas\s+(?:pumps?|sales|volume|canopy|island|dispensers?|supply)\b|\bfuel(?:ing)?\b|\bgasoline\b|\bdiesel\b|\bgallons?\b|\btruck\s*stops?\b|\btravel\s+(?:center|centre|plaza|stop)s?\b|\btruck\s+plaza\b|\bfilling\s+station\b|\bservice\s+station\b|\bpetrol(?:eum)?\b|\bMPDs?\b|\bdispensers?\b|\bUSTs?\b|\bunderground\s+storage\s+tanks?\b|\bpumps?\s+(?:and|&)\s+tanks\b|\btanks\s+(?:and|&)\s+pumps\b|\bbranded\s+(?:gas|station|fuel)\b|\b(?:chevron|shell|exxon|mobil|bp|texaco|valero|marathon|sunoco|citgo|conoco|arco|sinclair|phillips\s+66|circle\s+k|76)\s*(?:-?\s*branded|station|gas|fuel|ampm)\b",
+        r"(?i)\bgas(?:oline)?\s+stations?\b|\bgas\s*(?:&|and|/)\s*(?:convenience|c-?\s?store|diesel|food|mart|grocery)\b|\bgas\s+(?:pumps?|sales|volume|canopy|island|dispensers?|supply)\b|\bfuel\s+(?:stations?|stops?|centers?|centres?|retail(?:er)?|sales|business|docks?)\b|\bfuel(?:ing)?\b|\bgasoline\b|\bdiesel\b|\bgallons?\b|\btruck\s*stops?\b|\btravel\s+(?:center|centre|plaza|stop)s?\b|\btruck\s+plaza\b|\bfilling\s+station\b|\bservice\s+station\b|\bpetrol(?:eum)?\b|\bMPDs?\b|\bdispensers?\b|\bUSTs?\b|\bunderground\s+storage\s+tanks?\b|\bpumps?\s+(?:and|&)\s+tanks\b|\btanks\s+(?:and|&)\s+pumps\b|\bbranded\s+(?:gas|station|fuel)\b|\b(?:chevron|shell|exxon|mobil|bp|texaco|valero|marathon|sunoco|citgo|conoco|arco|sinclair|phillips\s+66|circle\s+k|76)\s*(?:-?\s*branded|station|gas|fuel|ampm)\b",
     )
     .expect("static regex")
 });
@@ -91,17 +104,145 @@ static DEVELOPMENT: Lazy<Regex> = Lazy::new(|| {
         .expect("static regex")
 });
 
-/// Distinct, non-hypothetical fuel terms in `text` (lower-cased).
-fn fuel_terms(text: &str) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
+/// How much one fuel term says about the site (see the module documentation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TermStrength {
+    /// Names a place that sells fuel ("gas station", "truck stop", "MPDs"): enough alone in the
+    /// title or category.
+    Site,
+    /// A commodity word ("diesel", "fuel", "gallons"): needs a second, different fuel term.
+    Commodity,
+}
+
+/// The strength of a fuel term as [`FUEL`] matched it (lower-cased, spaces collapsed).
+pub fn term_strength(term: &str) -> TermStrength {
+    match term {
+        "fuel" | "fueling" | "gasoline" | "diesel" | "gallon" | "gallons" | "petrol"
+        | "petroleum" | "dispenser" | "dispensers" => TermStrength::Commodity,
+        _ => TermStrength::Site,
+    }
+}
+
+/// Words that, within two words after a commodity word and in the same clause, show the word
+/// describes a vehicle, machine, trade, running cost or container rather than fuel sold on
+/// site. "truck" counts unless "stop" or "plaza" follows it.
+const NOT_A_SALE_WORDS: &[&str] = &[
+    "truck",
+    "trucks",
+    "engine",
+    "engines",
+    "generator",
+    "generators",
+    "vehicle",
+    "vehicles",
+    "van",
+    "vans",
+    "bus",
+    "buses",
+    "tractor",
+    "tractors",
+    "trailer",
+    "trailers",
+    "boat",
+    "boats",
+    "pickup",
+    "pickups",
+    "forklift",
+    "forklifts",
+    "locomotive",
+    "locomotives",
+    "mechanic",
+    "mechanics",
+    "repair",
+    "repairs",
+    "injection",
+    "injector",
+    "injectors",
+    "heater",
+    "heaters",
+    "furnace",
+    "furnaces",
+    "cost",
+    "costs",
+    "expense",
+    "expenses",
+    "saving",
+    "savings",
+    "economy",
+    "surcharge",
+    "surcharges",
+    "bill",
+    "bills",
+    "consumption",
+    "mileage",
+    "bucket",
+    "buckets",
+    "jug",
+    "jugs",
+    "drum",
+    "drums",
+    "bottle",
+    "bottles",
+    "container",
+    "containers",
+    "pail",
+    "pails",
+    "jar",
+    "jars",
+];
+
+/// Whether the commodity word ending at byte `end` of `text` describes something other than
+/// fuel sold on site: one of [`NOT_A_SALE_WORDS`] (or "efficient"/"efficiency") within the next
+/// two words, before any punctuation or conjunction ("diesel food truck", "Diesel engine",
+/// "fuel costs", "fuel-efficient", "5-gallon buckets"; not "Gas & Diesel 100Gal/Mth", "diesel,
+/// truck parking" or "diesel truck stop").
+fn not_a_sale(text: &str, end: usize) -> bool {
+    let after = text.get(end..).unwrap_or("");
+    let clause_end = after
+        .find(|c: char| {
+            matches!(
+                c,
+                ',' | '.' | ';' | ':' | '|' | '/' | '(' | ')' | '&' | '!' | '?' | '\n' | '–' | '—'
+            )
+        })
+        .unwrap_or(after.len());
+    let words: Vec<String> = after[..clause_end]
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(3)
+        .map(str::to_lowercase)
+        .collect();
+    for (i, w) in words.iter().take(2).enumerate() {
+        if matches!(w.as_str(), "and" | "or" | "plus" | "with" | "at" | "in") {
+            return false;
+        }
+        if w == "truck" || w == "trucks" {
+            let next = words.get(i + 1).map(String::as_str);
+            return !matches!(next, Some("stop" | "stops" | "plaza" | "plazas"));
+        }
+        if NOT_A_SALE_WORDS.contains(&w.as_str()) || w.starts_with("efficien") {
+            return true;
+        }
+    }
+    false
+}
+
+/// Distinct fuel terms in `text` (lower-cased, spaces collapsed) with their strength, leaving
+/// out hypothetical and negated terms and commodity words that are not about a fuel sale.
+fn fuel_terms(text: &str) -> Vec<(String, TermStrength)> {
+    let mut out: Vec<(String, TermStrength)> = Vec::new();
     for m in FUEL.find_iter(text) {
         if is_hypothetical(text, m.start(), 30) || is_directly_negated(text, m.start()) {
             continue;
         }
         let t = m.as_str().to_ascii_lowercase();
         let t: String = t.split_whitespace().collect::<Vec<_>>().join(" ");
-        if !out.contains(&t) {
-            out.push(t);
+        let strength = term_strength(&t);
+        if strength == TermStrength::Commodity && not_a_sale(text, m.end()) {
+            continue;
+        }
+        if !out.iter().any(|(x, _)| *x == t) {
+            out.push((t, strength));
         }
     }
     out
@@ -148,7 +289,14 @@ pub fn assess(listing: &Listing) -> Applicability {
     let head = format!("{category} | {title}");
     let head_terms = fuel_terms(&head);
     let desc_terms = fuel_terms(desc);
-    let fuel = !head_terms.is_empty() || desc_terms.len() >= 2;
+    let mut terms: Vec<String> = head_terms.iter().map(|(t, _)| t.clone()).collect();
+    for (t, _) in &desc_terms {
+        if !terms.contains(t) {
+            terms.push(t.clone());
+        }
+    }
+    let site_in_head = head_terms.iter().any(|(_, s)| *s == TermStrength::Site);
+    let fuel = site_in_head || terms.len() >= 2;
 
     // A development site sells land for a future station: nothing operating to score.
     let operating_figures = listing.cash_flow.is_some() || listing.gross_revenue.is_some();
@@ -168,12 +316,6 @@ pub fn assess(listing: &Listing) -> Applicability {
         } else {
             SiteKind::GasStation
         };
-        let mut terms = head_terms;
-        for t in desc_terms {
-            if !terms.contains(&t) {
-                terms.push(t);
-            }
-        }
         terms.truncate(4);
         return Applicability {
             applicable: true,
@@ -264,6 +406,56 @@ mod tests {
         let a = assess(&l("Self Service Car Wash", "Tunnel wash with vacuums."));
         assert!(!a.applicable);
         assert!(a.reason.contains("car wash"));
+    }
+
+    #[test]
+    fn a_commodity_word_alone_or_describing_a_vehicle_is_not_a_fuel_site() {
+        // The real food-truck record (API listNumber 2416498): "Diesel" describes the truck.
+        let a = assess(&l(
+            "Ready-to-Serve 2020 Freightliner Food Truck | Diesel | Pro-Fire |",
+            "Turnkey 2020 Freightliner MT45 Diesel Food Truck – Fully Equipped & Low Mileage – Charlotte, NC This 2020 Freightliner MT45 diesel food truck is a premium, professionally built mobile kitchen—perfect...",
+        ));
+        assert!(!a.applicable, "{}", a.reason);
+        let a = assess(&l(
+            "Diesel Engines / Sales and Service Dealer",
+            "Heavy Duty Diesel engine business. We are currently a Cummins Industrial engine dealer.",
+        ));
+        assert!(!a.applicable, "{}", a.reason);
+        // Running costs and container sizes are not fuel sales.
+        let a = assess(&l(
+            "Lobster and Crab Bait Company",
+            "It's very easy to transport in 5-gallon buckets. Fewer trips reduces fuel costs and wear on the boat.",
+        ));
+        assert!(!a.applicable, "{}", a.reason);
+        // One commodity word in the title with a second fuel term elsewhere is a fuel site.
+        let a = assess(&l(
+            "Full-Service Grocery, Deli & Fuel Retail Business",
+            "Sells 40,000 gallons a month of gasoline and diesel.",
+        ));
+        assert!(a.applicable, "{}", a.reason);
+        assert_eq!(a.kind, Some(SiteKind::CStoreWithFuel));
+        let a = assess(&l("Grocery with Diesel", "Over 30,000 gallons per month."));
+        assert!(a.applicable, "{}", a.reason);
+        // Fuel volumes and truck stops survive the vehicle/cost exclusions.
+        let a = assess(&l(
+            "Busy site",
+            "Gas & Diesel 100Gal/Mth, diesel truck stop.",
+        ));
+        assert!(a.applicable, "{}", a.reason);
+        assert_eq!(a.kind, Some(SiteKind::TruckStop));
+    }
+
+    #[test]
+    fn term_strengths() {
+        assert_eq!(term_strength("diesel"), TermStrength::Commodity);
+        assert_eq!(term_strength("gallons"), TermStrength::Commodity);
+        assert_eq!(term_strength("gas station"), TermStrength::Site);
+        assert_eq!(term_strength("fuel sales"), TermStrength::Site);
+        assert!(not_a_sale("diesel food truck", 6));
+        assert!(not_a_sale("fuel-efficient", 4));
+        assert!(!not_a_sale("diesel truck stop", 6));
+        assert!(!not_a_sale("diesel, truck parking", 6));
+        assert!(!not_a_sale("diesel and truck parking", 6));
     }
 
     #[test]

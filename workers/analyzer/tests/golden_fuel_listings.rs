@@ -165,6 +165,7 @@ fn non_fuel_and_canadian_records_are_not_applicable() {
         (267, "possibility"),       // c-store: "you can also add gasoline"
         (384, "convenience store"), // smoke shop / c-store
         (468, "Not a gas station"), // underground utility services
+        (358, "Not a gas station"), // food truck: "Diesel" is the truck's engine
     ] {
         let l = common::api_listing(i);
         let card = score(&l, "e", &cfg);
@@ -176,6 +177,25 @@ fn non_fuel_and_canadian_records_are_not_applicable() {
         // Facts are still extracted.
         assert!(card.facts.iter().any(|f| f.name == "environmental_status"));
     }
+}
+
+/// Every record of the real search API data set, judged: exactly these are fuel sites. Each was
+/// read by hand (title and description); the food truck 2416498 ("Diesel" is its engine) is not.
+#[test]
+fn exactly_the_fuel_sites_of_the_api_data_set_are_applicable() {
+    let cfg = ScoringConfig::default();
+    let mut got: Vec<String> = (0..common::api_len())
+        .map(common::api_listing)
+        .filter(|l| score(l, "e", &cfg).applicable)
+        .map(|l| l.listing_id)
+        .collect();
+    got.sort();
+    got.dedup();
+    let want = [
+        "2418829", "2418831", "2418847", "2418894", "2419047", "2419316", "2419343", "2419407",
+        "2419424", "2419437", "2419534", "2419549", "2419616",
+    ];
+    assert_eq!(got, want);
 }
 
 #[test]

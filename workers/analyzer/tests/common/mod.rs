@@ -134,6 +134,11 @@ pub fn fuel(id: &str) -> Listing {
         .unwrap_or_else(|| panic!("no listing {id}"))
 }
 
+/// Number of records in the BizBuySell search API dataset.
+pub fn api_len() -> usize {
+    api_all().len()
+}
+
 /// A record of the BizBuySell search API dataset by array index, as a `Listing`.
 pub fn api_listing(index: usize) -> Listing {
     let r = &api_all()[index];

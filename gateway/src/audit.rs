@@ -1,0 +1,176 @@
+//! The audit trail: CloudEvents on `gsa.audit.<action>` (stream `GSA_AUDIT`), published
+//! best-effort.
+//!
+//! Decisions:
+//! * Publishing never blocks a request: events go into a bounded buffer
+//!   ([`BUFFER`]); a background task publishes them with JetStream acks. When NATS is down
+//!   or the buffer is full, events are dropped and counted (`gsa_audit_dropped_total`); the
+//!   gateway keeps answering.
+//! * An event carries who, what and why (client id, user name, audience, `jti`, `kid`,
+//!   reason code, client address), never a secret, password or token: the [`AuditEvent`]
+//!   fields are the only ones that can be set, and none holds credentials.
+//! * The payload type lives here for now; it belongs in `gsa-schemas` next to the other event
+//!   shapes once that crate takes it.
+
+use std::time::Duration;
+
+use gsa_schemas::Envelope;
+use serde::{Deserialize, Serialize};
+use tokio::sync::mpsc;
+
+use crate::metrics::Metrics;
+
+/// Events buffered while NATS is slow or down.
+pub const BUFFER: usize = 1024;
+/// How long one publish may wait for its JetStream ack.
+const PUBLISH_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Audit actions (the last subject token).
+pub mod action {
+    /// An access token was issued.
+    pub const TOKEN_ISSUED: &str = "token_issued";
+    /// A token was rejected (by `/verify`, `/introspect` or an API route).
+    pub const TOKEN_REJECTED: &str = "token_rejected";
+    /// Client authentication failed at `/token` or `/introspect`.
+    pub const CLIENT_AUTH_FAILED: &str = "client_auth_failed";
+    /// A dashboard login succeeded.
+    pub const LOGIN_SUCCEEDED: &str = "login_succeeded";
+    /// A dashboard login failed (wrong user, wrong password, disabled, banned).
+    pub const LOGIN_FAILED: &str = "login_failed";
+    /// A session was ended by logout.
+    pub const LOGOUT: &str = "logout";
+    /// A signing key was rotated or retired.
+    pub const KEY_ROTATED: &str = "key_rotated";
+    /// A client was created or disabled.
+    pub const CLIENT_CHANGED: &str = "client_changed";
+    /// A user was created, changed password, or was disabled.
+    pub const USER_CHANGED: &str = "user_changed";
+}
+
+/// The payload of an audit event (`type` `gsa.audit.<action>.v1`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEvent {
+    /// One of [`action`].
+    pub action: String,
+    /// `ok` or `denied`.
+    pub outcome: String,
+    /// Stable reason code for a denial (e.g. `expired`, `invalid_credentials`, `banned`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The client id or user name acting (as given; may be unknown for failures).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor: Option<String>,
+    /// Audience of an issued token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audience: Option<String>,
+    /// `jti` of an issued token (an identifier, not the token).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jti: Option<String>,
+    /// Key id involved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kid: Option<String>,
+    /// Client address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub addr: Option<String>,
+    /// Route the event came from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub route: Option<String>,
+}
+
+impl AuditEvent {
+    /// An event for `action` with `outcome` (`ok` or `denied`).
+    pub fn new(action: &str, outcome: &str) -> Self {
+        Self {
+            action: action.to_string(),
+            outcome: outcome.to_string(),
+            ..Default::default()
+        }
+    }
+}
+
+/// The audit sink handed to handlers (cheap to clone).
+#[derive(Debug, Clone)]
+pub struct Audit {
+    tx: Option<mpsc::Sender<AuditEvent>>,
+    metrics: std::sync::Arc<Metrics>,
+}
+
+impl Audit {
+    /// A sink that publishes to NATS at `nats_url` from a background task.
+    pub fn spawn(
+        nats_url: String,
+        cfg: gsa_common::Config,
+        metrics: std::sync::Arc<Metrics>,
+    ) -> Self {
+        let (tx, rx) = mpsc::channel(BUFFER);
+        tokio::spawn(run(nats_url, cfg, rx, metrics.clone()));
+        Self {
+            tx: Some(tx),
+            metrics,
+        }
+    }
+
+    /// A sink that drops everything (counted), for tools without a runtime.
+    pub fn disabled(metrics: std::sync::Arc<Metrics>) -> Self {
+        Self { tx: None, metrics }
+    }
+
+    /// Queues an event; never blocks. A full buffer drops it (counted).
+    pub fn emit(&self, event: AuditEvent) {
+        let sent = self
+            .tx
+            .as_ref()
+            .is_some_and(|tx| tx.try_send(event).is_ok());
+        if !sent {
+            self.metrics.inc("gsa_audit_dropped_total", &[]);
+        }
+    }
+}
+
+async fn run(
+    url: String,
+    cfg: gsa_common::Config,
+    mut rx: mpsc::Receiver<AuditEvent>,
+    metrics: std::sync::Arc<Metrics>,
+) {
+    let client = match gsa_common::nats::connect(&url, "gateway-audit").await {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::warn!(error = %e, "audit: cannot connect to NATS; audit events will be dropped");
+            while rx.recv().await.is_some() {
+                metrics.inc("gsa_audit_dropped_total", &[]);
+            }
+            return;
+        }
+    };
+    let js = async_nats::jetstream::new(client);
+    let mut streams_ready = false;
+    while let Some(event) = rx.recv().await {
+        if !streams_ready {
+            streams_ready =
+                tokio::time::timeout(PUBLISH_TIMEOUT, gsa_common::nats::ensure_streams(&js, &cfg))
+                    .await
+                    .is_ok_and(|r| r.is_ok());
+        }
+        let subject = format!("{}.{}", gsa_schemas::subjects::AUDIT_PREFIX, event.action);
+        let envelope = Envelope::new(
+            "gateway",
+            &format!("gsa.audit.{}.v1", event.action),
+            uuid::Uuid::new_v4().to_string(),
+            event.actor.clone(),
+            event,
+        );
+        let published = tokio::time::timeout(
+            PUBLISH_TIMEOUT,
+            gsa_common::nats::publish_event(&js, &subject, &envelope),
+        )
+        .await;
+        match published {
+            Ok(Ok(_)) => metrics.inc("gsa_audit_published_total", &[]),
+            _ => {
+                metrics.inc("gsa_audit_dropped_total", &[]);
+                streams_ready = false;
+            }
+        }
+    }
+}
