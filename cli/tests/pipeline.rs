@@ -107,7 +107,8 @@ async fn real_pages_flow_through_nats_to_sqlite_and_the_authenticated_api() {
                  FROM listings l JOIN scores s USING (listing_id) ORDER BY l.listing_id",
             )
             .ok()?;
-            let rows: Vec<(String, Option<i64>, Option<i64>, bool, String)> = stmt
+            type Row = (String, Option<i64>, Option<i64>, bool, String);
+            let rows: Vec<Row> = stmt
                 .query_map([], |r| {
                     Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
                 })

@@ -25,6 +25,10 @@ pub fn log_subject(service: &str) -> String {
     format!("{LOG_PREFIX}.{service}")
 }
 
+/// Dead-letter subject of webhook deliveries that kept failing (the payload is the alert
+/// event; headers carry the webhook id, the delivery id and the last error).
+pub const DLQ_WEBHOOK: &str = "gsa.dlq.webhook";
+
 /// `gsa.dlq.<subject>`.
 pub fn dlq_subject(subject: &str) -> String {
     format!("{DLQ_PREFIX}.{subject}")
@@ -67,6 +71,9 @@ pub const STREAMS: &[(&str, &[&str])] = &[
 
 /// Durable consumer of the analyzer on [`STREAM_LISTINGS`].
 pub const CONSUMER_ANALYZER: &str = "analyzer";
+/// Durable consumer of the webhook notifier on [`STREAM_ALERTS`] (filter
+/// [`ALERT_HIGH_SCORE`]).
+pub const CONSUMER_NOTIFIER: &str = "notifier";
 /// Durable consumer name prefix of the logging worker: `logger-<stream>` on every stream.
 pub const CONSUMER_LOGGER_PREFIX: &str = "logger";
 

@@ -223,17 +223,8 @@ pub fn print_table(rows: &[Row]) -> std::io::Result<()> {
     let mut out = std::io::BufWriter::new(stdout.lock());
     writeln!(
         out,
-        "{:>4}  {:>5}  {:<4}  {:<12}  {:<22}  {:>9}  {:>9}  {:>6}  {:<9}  {}",
-        "rank",
-        "score",
-        "conf",
-        "listing",
-        "location",
-        "asking",
-        "cashflow",
-        "mult",
-        "realest",
-        "title"
+        "{:>4}  {:>5}  {:<4}  {:<12}  {:<22}  {:>9}  {:>9}  {:>6}  {:<9}  title",
+        "rank", "score", "conf", "listing", "location", "asking", "cashflow", "mult", "realest",
     )?;
     for (i, r) in rows.iter().enumerate() {
         let l = &r.listing;

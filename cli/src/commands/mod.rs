@@ -9,3 +9,4 @@ pub mod inputs;
 pub mod parse;
 pub mod score;
 pub mod services;
+pub mod webhook;

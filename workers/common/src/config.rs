@@ -19,6 +19,10 @@ pub const DEFAULT_HTTP_ADDR: &str = "127.0.0.1:8080";
 pub const DEFAULT_JWT_ISSUER: &str = "gsa";
 /// Default alert threshold (score 0-100).
 pub const DEFAULT_ALERT_THRESHOLD: u8 = 80;
+/// Default JetStream duplicate window in seconds (`GSA_DUPLICATE_WINDOW_SECS`).
+pub const DEFAULT_DUPLICATE_WINDOW_SECS: u64 = 120;
+/// File name of the notifier's webhook registrations inside the data directory.
+pub const NOTIFIER_DB_FILE: &str = "notifier.db";
 
 /// Every environment variable `gsa` reads (the docker-compose test checks against this list).
 pub const ENV_VARS: &[&str] = &[
@@ -32,6 +36,8 @@ pub const ENV_VARS: &[&str] = &[
     "GSA_CONFIG",
     "GSA_STREAM_MAX_AGE_DAYS",
     "GSA_STREAM_MAX_BYTES",
+    "GSA_DUPLICATE_WINDOW_SECS",
+    "GSA_STREAM_REPLICAS",
     "RUST_LOG",
 ];
 
@@ -77,6 +83,15 @@ pub struct Config {
     pub stream_max_age_days: u64,
     /// JetStream stream max size in bytes (`GSA_STREAM_MAX_BYTES`, default 1 GiB).
     pub stream_max_bytes: i64,
+    /// JetStream duplicate window (`GSA_DUPLICATE_WINDOW_SECS`, default 120 s): a message whose
+    /// `Nats-Msg-Id` was seen within it is dropped by the server. Consumers are idempotent for
+    /// anything older, and alert state lives in a KV bucket, so this only trades memory for
+    /// early drops.
+    pub duplicate_window: std::time::Duration,
+    /// Replicas of every stream and KV bucket (`GSA_STREAM_REPLICAS`, default 1; 3 on a
+    /// three-node NATS cluster, see `docs/SCALING.md`). Applied when a stream is created or
+    /// updated.
+    pub stream_replicas: usize,
 }
 
 /// The optional config file's shape; every key is optional.
@@ -97,6 +112,10 @@ pub struct FileConfig {
     pub stream_max_age_days: Option<u64>,
     /// See [`Config::stream_max_bytes`].
     pub stream_max_bytes: Option<i64>,
+    /// See [`Config::duplicate_window`] (seconds).
+    pub duplicate_window_secs: Option<u64>,
+    /// See [`Config::stream_replicas`].
+    pub stream_replicas: Option<usize>,
 }
 
 /// Errors reading configuration.
@@ -209,6 +228,28 @@ impl Config {
             Some(s) => parse_num("GSA_STREAM_MAX_BYTES", &s)?,
             None => file.stream_max_bytes.unwrap_or(1 << 30),
         };
+        let duplicate_window_secs = match env("GSA_DUPLICATE_WINDOW_SECS") {
+            Some(s) => parse_num("GSA_DUPLICATE_WINDOW_SECS", &s)?,
+            None => file
+                .duplicate_window_secs
+                .unwrap_or(DEFAULT_DUPLICATE_WINDOW_SECS),
+        };
+        if duplicate_window_secs == 0 {
+            return Err(ConfigError::Invalid {
+                name: "GSA_DUPLICATE_WINDOW_SECS".into(),
+                reason: "must be at least 1".into(),
+            });
+        }
+        let stream_replicas = match env("GSA_STREAM_REPLICAS") {
+            Some(s) => parse_num("GSA_STREAM_REPLICAS", &s)?,
+            None => file.stream_replicas.unwrap_or(1),
+        };
+        if !(1..=5).contains(&stream_replicas) {
+            return Err(ConfigError::Invalid {
+                name: "GSA_STREAM_REPLICAS".into(),
+                reason: format!("{stream_replicas} is not between 1 and 5"),
+            });
+        }
         Ok(Self {
             nats_url,
             data_dir,
@@ -221,12 +262,20 @@ impl Config {
             inbox,
             stream_max_age_days,
             stream_max_bytes,
+            duplicate_window: std::time::Duration::from_secs(duplicate_window_secs),
+            stream_replicas,
         })
     }
 
     /// Path of the event store, `$GSA_DATA_DIR/gsa.db`.
     pub fn db_path(&self) -> PathBuf {
         self.data_dir.join(crate::db::DB_FILE)
+    }
+
+    /// Path of the notifier's webhook registrations, `$GSA_DATA_DIR/notifier.db` (mode 0600:
+    /// it holds the signing secrets).
+    pub fn notifier_db_path(&self) -> PathBuf {
+        self.data_dir.join(NOTIFIER_DB_FILE)
     }
 
     /// Path of the identity store, `$GSA_DATA_DIR/identity.db`.
@@ -274,6 +323,29 @@ mod tests {
             Config::load_from(&o, get).unwrap().nats_url,
             "nats://flag:1"
         );
+    }
+
+    #[test]
+    fn duplicate_window_and_replicas_are_configurable() {
+        let c = Config::load_from(&Overrides::default(), |k| match k {
+            "GSA_DUPLICATE_WINDOW_SECS" => Some("1".into()),
+            "GSA_STREAM_REPLICAS" => Some("3".into()),
+            "GSA_DATA_DIR" => Some("/nonexistent-gsa-dir".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(c.duplicate_window, std::time::Duration::from_secs(1));
+        assert_eq!(c.stream_replicas, 3);
+        let d = Config::load_from(&Overrides::default(), |k| {
+            (k == "GSA_DATA_DIR").then(|| "/nonexistent-gsa-dir".into())
+        })
+        .unwrap();
+        assert_eq!(d.duplicate_window, std::time::Duration::from_secs(120));
+        assert_eq!(d.stream_replicas, 1);
+        assert!(Config::load_from(&Overrides::default(), |k| {
+            (k == "GSA_STREAM_REPLICAS").then(|| "0".into())
+        })
+        .is_err());
     }
 
     #[test]

@@ -16,7 +16,8 @@ use serde::Serialize;
 
 use crate::{Config, Shutdown};
 
-/// JetStream duplicate window: a message with a `Nats-Msg-Id` seen within it is dropped.
+/// Default JetStream duplicate window (see [`Config::duplicate_window`], which is what
+/// [`ensure_streams`] applies): a message with a `Nats-Msg-Id` seen within it is dropped.
 /// Consumers are idempotent (keyed by event id) for everything older.
 pub const DUPLICATE_WINDOW: Duration = Duration::from_secs(120);
 
@@ -35,13 +36,26 @@ pub const HDR_DLQ_CONSUMER: &str = "Gsa-Dlq-Consumer";
 
 /// Connects to NATS as `gsa-<service>`, retrying until the server answers (services may start
 /// before NATS), and reconnecting forever after a server restart.
+///
+/// `url` may list several servers separated by commas (the nodes of a cluster,
+/// `nats://a:4222,nats://b:4222`); the client also learns the other nodes from the server.
 pub async fn connect(url: &str, service: &str) -> anyhow::Result<async_nats::Client> {
+    let addrs = url
+        .split(',')
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .map(|u| {
+            u.parse::<async_nats::ServerAddr>()
+                .with_context(|| format!("invalid NATS URL {u:?}"))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    anyhow::ensure!(!addrs.is_empty(), "no NATS URL given");
     let client = async_nats::ConnectOptions::new()
         .name(format!("gsa-{service}"))
         .retry_on_initial_connect()
         .max_reconnects(None)
         .connection_timeout(Duration::from_secs(5))
-        .connect(url)
+        .connect(addrs)
         .await?;
     Ok(client)
 }
@@ -73,7 +87,8 @@ pub fn host_port(url: &str) -> Option<String> {
 
 /// Creates (or updates to the current limits) every gsa stream and KV bucket.
 ///
-/// Streams use file storage with the configured max age and max bytes; discard old.
+/// Streams use file storage with the configured max age, max bytes, duplicate window and
+/// replicas; discard old.
 pub async fn ensure_streams(js: &jetstream::Context, cfg: &Config) -> anyhow::Result<()> {
     for (name, subjects) in subjects::STREAMS {
         let config = stream::Config {
@@ -82,8 +97,9 @@ pub async fn ensure_streams(js: &jetstream::Context, cfg: &Config) -> anyhow::Re
             storage: stream::StorageType::File,
             max_age: Duration::from_secs(cfg.stream_max_age_days * 86_400),
             max_bytes: cfg.stream_max_bytes,
-            duplicate_window: DUPLICATE_WINDOW,
+            duplicate_window: cfg.duplicate_window,
             discard: stream::DiscardPolicy::Old,
+            num_replicas: cfg.stream_replicas,
             ..Default::default()
         };
         match js.get_stream(*name).await {
@@ -100,7 +116,7 @@ pub async fn ensure_streams(js: &jetstream::Context, cfg: &Config) -> anyhow::Re
         }
     }
     for bucket in [subjects::KV_SEEN, subjects::KV_ALERTED] {
-        key_value(js, bucket)
+        key_value_replicated(js, bucket, cfg.stream_replicas)
             .await
             .with_context(|| format!("opening key-value bucket {bucket}"))?;
     }
@@ -114,6 +130,15 @@ pub async fn ensure_streams(js: &jetstream::Context, cfg: &Config) -> anyhow::Re
 /// direct get, discard new, one message per key), because that function first asks the server
 /// for account info, whose reply from nats-server 2.9 async-nats 0.51 cannot decode.
 pub async fn key_value(js: &jetstream::Context, bucket: &str) -> anyhow::Result<kv::Store> {
+    key_value_replicated(js, bucket, 1).await
+}
+
+/// As [`key_value`], creating a missing bucket with `replicas` copies (a NATS cluster).
+pub async fn key_value_replicated(
+    js: &jetstream::Context,
+    bucket: &str,
+    replicas: usize,
+) -> anyhow::Result<kv::Store> {
     if let Ok(store) = js.get_key_value(bucket).await {
         return Ok(store);
     }
@@ -126,7 +151,7 @@ pub async fn key_value(js: &jetstream::Context, bucket: &str) -> anyhow::Result<
         deny_delete: true,
         allow_direct: true,
         discard: stream::DiscardPolicy::New,
-        num_replicas: 1,
+        num_replicas: replicas.max(1),
         ..Default::default()
     };
     if let Err(e) = js.create_stream(config).await {
@@ -207,18 +232,63 @@ pub struct ConsumerSpec {
     pub batch: usize,
 }
 
+/// How [`run_consumer_with`] settles messages. [`ConsumerOptions::default`] is what
+/// [`run_consumer`] uses.
+#[derive(Debug, Clone)]
+pub struct ConsumerOptions {
+    /// Deliveries before a transient failure is dead-lettered (the consumer's `max_deliver`).
+    pub max_deliver: i64,
+    /// Redelivery delay after the n-th failed delivery is `backoff_base * 2^n`, capped at
+    /// [`ConsumerOptions::backoff_max`].
+    pub backoff_base: Duration,
+    /// Longest redelivery delay.
+    pub backoff_max: Duration,
+    /// Ack with a server-confirmed ack (`double_ack`), for side effects that cannot be repeated.
+    pub double_ack: bool,
+}
+
+impl Default for ConsumerOptions {
+    fn default() -> Self {
+        Self {
+            max_deliver: MAX_DELIVER,
+            backoff_base: Duration::from_millis(250),
+            backoff_max: Duration::from_secs(16),
+            double_ack: false,
+        }
+    }
+}
+
+impl ConsumerOptions {
+    /// The nak delay after delivery number `delivered` (1-based) failed.
+    pub fn backoff(&self, delivered: i64) -> Duration {
+        let exp = delivered.clamp(0, 20) as u32;
+        self.backoff_base
+            .saturating_mul(1u32 << exp)
+            .min(self.backoff_max)
+    }
+}
+
 /// Creates (or binds to) the durable pull consumer described by `spec`: explicit acks,
 /// [`ACK_WAIT`], [`MAX_DELIVER`] deliveries, deliver all.
 pub async fn durable_consumer(
     js: &jetstream::Context,
     spec: &ConsumerSpec,
 ) -> anyhow::Result<consumer::Consumer<consumer::pull::Config>> {
+    durable_consumer_with(js, spec, &ConsumerOptions::default()).await
+}
+
+/// As [`durable_consumer`] with `opts.max_deliver` deliveries.
+pub async fn durable_consumer_with(
+    js: &jetstream::Context,
+    spec: &ConsumerSpec,
+    opts: &ConsumerOptions,
+) -> anyhow::Result<consumer::Consumer<consumer::pull::Config>> {
     let stream = js.get_stream(&spec.stream).await?;
     let config = consumer::pull::Config {
         durable_name: Some(spec.durable.clone()),
         ack_policy: consumer::AckPolicy::Explicit,
         ack_wait: ACK_WAIT,
-        max_deliver: MAX_DELIVER,
+        max_deliver: opts.max_deliver,
         filter_subject: spec.filter_subject.clone().unwrap_or_default(),
         max_ack_pending: 10_000,
         ..Default::default()
@@ -231,9 +301,26 @@ pub async fn durable_consumer(
 /// success is acked after the side effect, each permanent failure (or a transient one on its
 /// last delivery) is published to `gsa.dlq.<subject>` with the error and terminated, and other
 /// transient failures are nak'ed with a backoff so JetStream redelivers them.
+///
+/// Shutdown is checked between batches only: a batch in flight is finished and settled first.
 pub async fn run_consumer<F, Fut>(
     js: jetstream::Context,
     spec: ConsumerSpec,
+    shutdown: Shutdown,
+    handle: F,
+) -> anyhow::Result<()>
+where
+    F: FnMut(Vec<jetstream::Message>) -> Fut,
+    Fut: std::future::Future<Output = (Vec<jetstream::Message>, Vec<Result<(), HandleError>>)>,
+{
+    run_consumer_with(js, spec, ConsumerOptions::default(), shutdown, handle).await
+}
+
+/// As [`run_consumer`], with the delivery limit, backoff and ack kind of `opts`.
+pub async fn run_consumer_with<F, Fut>(
+    js: jetstream::Context,
+    spec: ConsumerSpec,
+    opts: ConsumerOptions,
     mut shutdown: Shutdown,
     mut handle: F,
 ) -> anyhow::Result<()>
@@ -242,7 +329,7 @@ where
     Fut: std::future::Future<Output = (Vec<jetstream::Message>, Vec<Result<(), HandleError>>)>,
 {
     let consumer = loop {
-        match durable_consumer(&js, &spec).await {
+        match durable_consumer_with(&js, &spec, &opts).await {
             Ok(c) => break c,
             Err(e) => {
                 tracing::warn!(consumer = %spec.durable, error = %e, "consumer not ready, retrying");
@@ -280,7 +367,7 @@ where
         }
         let (batch, results) = handle(batch).await;
         for (msg, result) in batch.iter().zip(results) {
-            settle(&js, &spec, msg, result).await;
+            settle(&js, &spec, &opts, msg, result).await;
         }
     }
     tracing::info!(consumer = %spec.durable, "consumer stopped");
@@ -290,18 +377,27 @@ where
 async fn settle(
     js: &jetstream::Context,
     spec: &ConsumerSpec,
+    opts: &ConsumerOptions,
     msg: &jetstream::Message,
     result: Result<(), HandleError>,
 ) {
     let delivered = msg.info().map(|i| i.delivered).unwrap_or(1);
     let outcome = match result {
+        Ok(()) if opts.double_ack => msg.double_ack().await,
         Ok(()) => msg.ack().await,
-        Err(HandleError::Transient(e)) if delivered < MAX_DELIVER => {
-            tracing::warn!(consumer = %spec.durable, delivered, error = %e, "will retry");
-            msg.ack_with(AckKind::Nak(Some(Duration::from_millis(
-                250 * (1 << delivered.min(6)),
-            ))))
-            .await
+        Err(HandleError::Transient(e)) if delivered < opts.max_deliver => {
+            let delay = opts.backoff(delivered);
+            tracing::warn!(consumer = %spec.durable, delivered, delay_ms = delay.as_millis() as u64, error = %e, "will retry");
+            msg.ack_with(AckKind::Nak(Some(delay))).await
+        }
+        Err(e)
+            if msg
+                .subject
+                .starts_with(&format!("{}.", subjects::DLQ_PREFIX)) =>
+        {
+            // A dead letter that fails again is not dead-lettered again (that would loop).
+            tracing::error!(consumer = %spec.durable, subject = %msg.subject, delivered, error = %e, "dead letter failed again; dropping it from this consumer");
+            msg.ack_with(AckKind::Term).await
         }
         Err(e) => {
             tracing::error!(consumer = %spec.durable, subject = %msg.subject, delivered, error = %e, "dead-lettering");
@@ -348,6 +444,94 @@ pub async fn dead_letter(
     Ok(())
 }
 
+/// Lag of one durable consumer, as reported by the server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConsumerLag {
+    /// Stream name, e.g. `GSA_LISTINGS`.
+    pub stream: String,
+    /// Consumer name, e.g. `analyzer`.
+    pub consumer: String,
+    /// Messages in the stream not yet delivered to the consumer.
+    pub num_pending: u64,
+    /// Messages delivered but not yet acknowledged.
+    pub ack_pending: u64,
+    /// Messages redelivered after their ack wait ran out.
+    pub redelivered: u64,
+}
+
+/// Consumer lag of every consumer on every gsa stream (streams that do not exist yet are
+/// skipped), sorted by stream then consumer. For `/metrics` and the dashboard.
+pub async fn consumer_lag(js: &jetstream::Context) -> anyhow::Result<Vec<ConsumerLag>> {
+    let mut out = Vec::new();
+    for (name, _) in subjects::STREAMS {
+        let Ok(stream) = js.get_stream(*name).await else {
+            continue;
+        };
+        let mut consumers = stream.consumers();
+        while let Some(info) = consumers.next().await {
+            let info = info.with_context(|| format!("listing consumers of {name}"))?;
+            out.push(ConsumerLag {
+                stream: name.to_string(),
+                consumer: info.name.clone(),
+                num_pending: info.num_pending,
+                ack_pending: info.num_ack_pending as u64,
+                redelivered: info.num_redelivered as u64,
+            });
+        }
+    }
+    out.sort_by(|a, b| (&a.stream, &a.consumer).cmp(&(&b.stream, &b.consumer)));
+    Ok(out)
+}
+
+/// Dead letters waiting in `GSA_DLQ`, per original subject (`gsa.dlq.<subject>` without the
+/// prefix, e.g. `gsa.listing.scraped` or `webhook`), sorted by subject. Empty when the
+/// stream does not exist yet. For `/metrics` and the dashboard.
+pub async fn dlq_depth(js: &jetstream::Context) -> anyhow::Result<Vec<(String, u64)>> {
+    let Ok(stream) = js.get_stream(subjects::STREAM_DLQ).await else {
+        return Ok(Vec::new());
+    };
+    let mut info = stream
+        .info_with_subjects(format!("{}.>", subjects::DLQ_PREFIX))
+        .await?;
+    let mut out = Vec::new();
+    while let Some(item) = info.next().await {
+        let (subject, count) = item?;
+        let original = subject
+            .strip_prefix(&format!("{}.", subjects::DLQ_PREFIX))
+            .unwrap_or(&subject)
+            .to_string();
+        out.push((original, count as u64));
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Dead letters waiting per *stream* the original subject belongs to (e.g. `GSA_LISTINGS`),
+/// with `gsa.dlq.webhook` counted under `webhook`. Built on [`dlq_depth`].
+pub async fn dlq_depth_by_stream(js: &jetstream::Context) -> anyhow::Result<Vec<(String, u64)>> {
+    let mut by: std::collections::BTreeMap<String, u64> = Default::default();
+    for (subject, n) in dlq_depth(js).await? {
+        *by.entry(stream_of_subject(&subject)).or_default() += n;
+    }
+    Ok(by.into_iter().collect())
+}
+
+/// The gsa stream that holds `subject`, or the subject itself when none does.
+pub fn stream_of_subject(subject: &str) -> String {
+    for (name, subs) in subjects::STREAMS {
+        for pat in subs.iter() {
+            let hit = match pat.strip_suffix(".>") {
+                Some(prefix) => subject.starts_with(&format!("{prefix}.")),
+                None => subject == *pat,
+            };
+            if hit {
+                return name.to_string();
+            }
+        }
+    }
+    subject.to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -367,6 +551,17 @@ mod tests {
             Some("localhost:5000")
         );
         assert_eq!(host_port("nats://").as_deref(), None);
+    }
+
+    #[test]
+    fn subjects_map_to_their_streams_and_backoff_doubles() {
+        assert_eq!(stream_of_subject("gsa.listing.scraped"), "GSA_LISTINGS");
+        assert_eq!(stream_of_subject("gsa.alert.high_score"), "GSA_ALERTS");
+        assert_eq!(stream_of_subject("webhook"), "webhook");
+        let o = ConsumerOptions::default();
+        assert_eq!(o.backoff(1), Duration::from_millis(500));
+        assert_eq!(o.backoff(2), Duration::from_secs(1));
+        assert_eq!(o.backoff(30), o.backoff_max);
     }
 
     #[test]
