@@ -85,6 +85,16 @@ enum Command {
         #[command(subcommand)]
         action: ClientAction,
     },
+    /// Manage the gateway's signing keys (rotate, list, retire).
+    Keys {
+        #[command(subcommand)]
+        action: commands::keys::KeysAction,
+    },
+    /// Manage dashboard users (add, passwd, disable, list).
+    User {
+        #[command(subcommand)]
+        action: commands::user::UserAction,
+    },
     /// High-score alerts.
     Alerts {
         #[command(subcommand)]
@@ -245,6 +255,8 @@ async fn run(command: Command, cfg: Config) -> anyhow::Result<std::process::Exit
         Command::Worker { name } => services::worker(cfg, name).await,
         Command::Gateway => services::gateway(cfg).await,
         Command::Client { action } => client::run(&cfg, action),
+        Command::Keys { action } => keys::run(&cfg, action).await,
+        Command::User { action } => user::run(&cfg, action).await,
         Command::Alerts {
             action: AlertsAction::Watch { min_score, state },
         } => alerts::watch(cfg, min_score, state).await,

@@ -127,6 +127,35 @@ impl Audit {
     }
 }
 
+/// Publishes one event now, for short-lived tools (`gsa keys`, `gsa user`): connects, makes
+/// sure the stream exists, publishes and waits for the ack, all within a few seconds. An error
+/// means the event was not recorded; the caller decides whether to warn.
+pub async fn publish_once(cfg: &gsa_common::Config, event: AuditEvent) -> anyhow::Result<()> {
+    let work = async {
+        let client = async_nats::ConnectOptions::new()
+            .name("gsa-audit-cli")
+            .connection_timeout(PUBLISH_TIMEOUT)
+            .connect(&cfg.nats_url)
+            .await?;
+        let js = async_nats::jetstream::new(client.clone());
+        gsa_common::nats::ensure_streams(&js, cfg).await?;
+        let subject = format!("{}.{}", gsa_schemas::subjects::AUDIT_PREFIX, event.action);
+        let envelope = Envelope::new(
+            "gateway",
+            &format!("gsa.audit.{}.v1", event.action),
+            uuid::Uuid::new_v4().to_string(),
+            event.actor.clone(),
+            event,
+        );
+        gsa_common::nats::publish_event(&js, &subject, &envelope).await?;
+        client.flush().await?;
+        anyhow::Ok(())
+    };
+    tokio::time::timeout(PUBLISH_TIMEOUT * 2, work)
+        .await
+        .map_err(|_| anyhow::anyhow!("NATS did not answer"))?
+}
+
 async fn run(
     url: String,
     cfg: gsa_common::Config,

@@ -110,6 +110,14 @@ impl AppState {
         match res {
             Ok(Some(ring)) => {
                 tracing::info!(kids = ?ring.kids(), "key set reloaded");
+                let old = self.keys().signing().ok().map(|k| k.kid.clone());
+                let new = ring.signing().ok().map(|k| k.kid.clone());
+                if old != new {
+                    let mut ev =
+                        crate::audit::AuditEvent::new(crate::audit::action::KEY_ROTATED, "ok");
+                    ev.kid = new;
+                    self.audit.emit(ev);
+                }
                 match self.keys.write() {
                     Ok(mut k) => *k = Arc::new(ring),
                     Err(poisoned) => *poisoned.into_inner() = Arc::new(ring),
