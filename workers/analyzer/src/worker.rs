@@ -8,7 +8,15 @@
 //! Alert state lives in the JetStream KV bucket `gsa_alerted` (listing id -> last alerted
 //! state), so several analyzer processes share it and it outlives JetStream's duplicate window:
 //! a listing is alerted once when it crosses the threshold, and again only after it fell below
-//! and crossed again.
+//! and crossed again (a price cut or a rescore). Seeing the same listing state again, even
+//! after the duplicate window, sends nothing.
+//!
+//! The state is written with compare-and-set (KV revision) *before* the alert is published,
+//! marked `published: false`, and set to `published: true` after JetStream stored the alert.
+//! Two analyzers racing on the same listing cannot both alert (the loser's write fails and its
+//! message is redelivered, then sees the winner's state), and a crash between the two writes
+//! republishes the same alert event id on redelivery (dropped by JetStream's duplicate window
+//! and by every consumer's event-id dedupe).
 
 use async_nats::jetstream::{self, kv};
 use gsa_common::nats::{self, ConsumerSpec, HandleError};
@@ -34,8 +42,24 @@ pub struct AlertState {
     pub above: bool,
     /// Score at the last decision.
     pub score: Option<u8>,
-    /// Event id of the last alert sent.
+    /// Event id of the last alert sent (or about to be sent, see `published`).
     pub last_alert_event: Option<String>,
+    /// `false` between recording an alert and JetStream storing it; states written before
+    /// this field existed were published.
+    #[serde(default = "yes")]
+    pub published: bool,
+    /// Alerts sent for this listing so far (part of each alert's event id, so a listing that
+    /// returns to an earlier state and crosses again gets a new alert id).
+    #[serde(default)]
+    pub alerts: u32,
+    /// Why the alert recorded but not yet published is sent (kept so that a republish after
+    /// a crash says the same).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_reason: Option<AlertReason>,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// Decides whether a card is due an alert given the stored state. Pure; see [`run`].
@@ -75,6 +99,28 @@ pub async fn run(
         }
     })
     .await
+}
+
+/// Writes `state` under `key` if the key is still at `revision` (`None`: if it does not
+/// exist). A lost race is a transient error: the message is redelivered and decides again.
+async fn write_state(
+    alerted: &kv::Store,
+    key: &str,
+    state: &AlertState,
+    revision: Option<u64>,
+) -> Result<u64, HandleError> {
+    let value = serde_json::to_vec(state).map_err(|e| HandleError::Transient(e.to_string()))?;
+    let r = match revision {
+        Some(rev) => alerted
+            .update(key, value.into(), rev)
+            .await
+            .map_err(|e| e.to_string()),
+        None => alerted
+            .create(key, value.into())
+            .await
+            .map_err(|e| e.to_string()),
+    };
+    r.map_err(|e| HandleError::Transient(format!("gsa_alerted {key} changed concurrently: {e}")))
 }
 
 /// The listing inside a listing event, or `None` for events the analyzer does not score.
@@ -122,27 +168,67 @@ async fn handle(
         .map_err(transient)?;
 
     let key = nats::kv_key(&listing.listing_id);
-    let entry = alerted
-        .entry(&key)
-        .await
-        .map_err(|e| HandleError::Transient(e.to_string()))?;
-    let state = entry
-        .as_ref()
-        .and_then(|e| serde_json::from_slice::<AlertState>(&e.value).ok());
+    let kv_err = |e: &dyn std::fmt::Display| HandleError::Transient(format!("gsa_alerted: {e}"));
+    let entry = alerted.entry(&key).await.map_err(|e| kv_err(&e))?;
+    let (state, revision) = match &entry {
+        Some(e) if e.operation == kv::Operation::Put => (
+            serde_json::from_slice::<AlertState>(&e.value).ok(),
+            Some(e.revision),
+        ),
+        Some(e) => (None, Some(e.revision)),
+        None => (None, None),
+    };
     let reaches = card.applicable && card.score.is_some_and(|s| s >= threshold);
+    let due = alert_due(&card, threshold, state.as_ref());
+    let crossing = state.as_ref().map_or(0, |s| s.alerts) + 1;
+    let alert_id = Envelope::<()>::deterministic_id(&[
+        "alert",
+        &head.id,
+        &card.model_version,
+        &crossing.to_string(),
+    ]);
+    // Recorded by an earlier delivery of this very message that crashed before publishing.
+    let unfinished_id = state
+        .as_ref()
+        .filter(|s| s.above && !s.published)
+        .and_then(|s| s.last_alert_event.clone())
+        .filter(|id| {
+            let n = state.as_ref().map_or(0, |s| s.alerts).to_string();
+            *id == Envelope::<()>::deterministic_id(&["alert", &head.id, &card.model_version, &n])
+        });
+    let unfinished = unfinished_id.is_some();
+    let alert_id = unfinished_id.unwrap_or(alert_id);
     let mut new_state = AlertState {
         above: reaches,
         score: card.score,
         last_alert_event: state.as_ref().and_then(|s| s.last_alert_event.clone()),
+        published: state.as_ref().is_none_or(|s| s.published),
+        alerts: state.as_ref().map_or(0, |s| s.alerts),
+        pending_reason: state.as_ref().and_then(|s| s.pending_reason),
     };
-    if alert_due(&card, threshold, state.as_ref()) {
-        let reason = if state.is_none() && !is_update {
-            AlertReason::NewListing
-        } else if is_update {
-            AlertReason::PriceCut
-        } else {
-            AlertReason::Rescore
-        };
+    let reason = if is_update {
+        AlertReason::PriceCut
+    } else if state.is_none() {
+        AlertReason::NewListing
+    } else {
+        AlertReason::Rescore
+    };
+    let reason = if unfinished {
+        new_state.pending_reason.unwrap_or(reason)
+    } else {
+        reason
+    };
+    if due {
+        new_state.pending_reason = Some(reason);
+        new_state.last_alert_event = Some(alert_id.clone());
+        new_state.published = false;
+        new_state.alerts = crossing;
+    }
+    let mut revision = revision;
+    if state.as_ref() != Some(&new_state) && !unfinished {
+        revision = Some(write_state(alerted, &key, &new_state, revision).await?);
+    }
+    if due || unfinished {
         let alert = HighScoreAlert {
             listing_id: listing.listing_id.clone(),
             reason,
@@ -158,26 +244,27 @@ async fn handle(
             gross_revenue: listing.gross_revenue,
             summary: card.summary.clone(),
         };
-        let id = Envelope::<()>::deterministic_id(&["alert", &head.id, &card.model_version]);
         let env = Envelope::new(
             SERVICE,
             event_type::ALERT_HIGH_SCORE,
-            id.clone(),
+            alert_id.clone(),
             Some(listing.listing_id.clone()),
             alert,
         );
         nats::publish_event(js, subjects::ALERT_HIGH_SCORE, &env)
             .await
             .map_err(transient)?;
-        new_state.last_alert_event = Some(id);
-    }
-    if state.as_ref() != Some(&new_state) {
-        let value =
-            serde_json::to_vec(&new_state).map_err(|e| HandleError::Transient(e.to_string()))?;
-        alerted
-            .put(&key, value.into())
-            .await
-            .map_err(|e| HandleError::Transient(e.to_string()))?;
+        let done = AlertState {
+            published: true,
+            last_alert_event: Some(alert_id),
+            pending_reason: None,
+            ..if unfinished {
+                state.clone().unwrap_or_else(|| new_state.clone())
+            } else {
+                new_state
+            }
+        };
+        write_state(alerted, &key, &done, revision).await?;
     }
     Ok(())
 }
