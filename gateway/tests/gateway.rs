@@ -1,6 +1,10 @@
 //! Black-box tests of the gateway over real HTTP: a real server on a free 127.0.0.1 port, a real
 //! temporary data directory and real SQLite files.
 
+#[path = "gateway/admin.rs"]
+mod admin;
+#[path = "gateway/audit.rs"]
+mod audit;
 #[path = "gateway/harness.rs"]
 mod harness;
 #[path = "gateway/keys.rs"]
@@ -13,6 +17,8 @@ mod login;
 mod malformed_tokens;
 #[path = "gateway/server.rs"]
 mod server;
+#[path = "gateway/throttle.rs"]
+mod throttle;
 #[path = "gateway/token_endpoint.rs"]
 mod token_endpoint;
 #[path = "gateway/verifier.rs"]

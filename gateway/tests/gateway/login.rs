@@ -13,11 +13,14 @@ use crate::harness::{cookie_value, gw_config, set_cookie, Gateway};
 const PASSWORD: &str = "correct horse battery";
 
 /// A login form as a browser would hold it after `GET /login`.
-struct Form {
-    csrf: String,
+pub(crate) struct Form {
+    pub(crate) csrf: String,
 }
 
-async fn get_form(gw: &Gateway, query: &str) -> (reqwest::StatusCode, Option<Form>, String) {
+pub(crate) async fn get_form(
+    gw: &Gateway,
+    query: &str,
+) -> (reqwest::StatusCode, Option<Form>, String) {
     let r = gw
         .http
         .get(gw.url(&format!("/login{query}")))
@@ -36,7 +39,7 @@ async fn get_form(gw: &Gateway, query: &str) -> (reqwest::StatusCode, Option<For
     )
 }
 
-async fn post_login(
+pub(crate) async fn post_login(
     gw: &Gateway,
     form: &Form,
     user: &str,
