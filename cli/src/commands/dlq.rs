@@ -2,7 +2,8 @@
 //!
 //! `list` prints one JSON line per dead letter: stream sequence, original subject, the error,
 //! the consumer that gave up, and the original payload. `replay` republishes each (or one, by
-//! sequence) to its original subject and removes it from the dead-letter stream.
+//! sequence) to its original subject (once per distinct payload: every consumer of the subject
+//! gets it) and removes it from the dead-letter stream.
 
 use std::process::ExitCode;
 
@@ -80,19 +81,24 @@ pub async fn list(cfg: Config) -> anyhow::Result<ExitCode> {
 pub async fn replay(cfg: Config, only: Option<u64>) -> anyhow::Result<ExitCode> {
     let (js, mut stream) = open(&cfg).await?;
     let mut n = 0;
+    // Several consumers may have parked the same message (say the analyzer and the logging
+    // worker): the subject reaches every consumer, so it is republished once.
+    let mut replayed = std::collections::HashSet::new();
     for l in read_all(&mut stream).await? {
         if only.is_some_and(|s| s != l.seq) || l.original_subject.is_empty() {
             continue;
         }
         let raw = stream.get_raw_message(l.seq).await?;
-        let mut headers = async_nats::HeaderMap::new();
-        headers.insert("Nats-Msg-Id", format!("dlq-replay-{}", l.seq).as_str());
-        js.publish_with_headers(l.original_subject.clone(), headers, raw.payload.clone())
-            .await?
-            .await?;
+        if replayed.insert((l.original_subject.clone(), raw.payload.clone())) {
+            let mut headers = async_nats::HeaderMap::new();
+            headers.insert("Nats-Msg-Id", format!("dlq-replay-{}", l.seq).as_str());
+            js.publish_with_headers(l.original_subject.clone(), headers, raw.payload.clone())
+                .await?
+                .await?;
+            n += 1;
+        }
         stream.delete_message(l.seq).await?;
-        n += 1;
     }
-    eprintln!("replayed {n} dead letters");
+    eprintln!("replayed {n} messages");
     Ok(ExitCode::SUCCESS)
 }
