@@ -509,7 +509,7 @@ async fn kill_9_of_the_analyzer_and_logger_mid_run_loses_and_duplicates_nothing(
 
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "second tier: 10,000 listings (scripts/test-all)"]
-async fn kill_9_mid_run_with_10000_listings() {
+async fn second_tier_kill_9_mid_run_with_10000_listings() {
     kill9_run(10_000).await;
 }
 
@@ -619,6 +619,6 @@ async fn a_three_node_cluster_with_r3_streams_loses_nothing_when_a_node_stops() 
 
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "second tier: 5,000 listings on a three-node cluster (scripts/test-all)"]
-async fn a_three_node_cluster_with_r3_streams_and_5000_listings_loses_nothing() {
+async fn second_tier_three_node_cluster_with_r3_streams_and_5000_listings_loses_nothing() {
     cluster_run(5_000).await;
 }
