@@ -1,4 +1,4 @@
-//! `gsa backup <dir>` and `gsa restore <dir>`: both databases (copied online with SQLite's
+//! `gsa backup <dir>` and `gsa restore <dir>`: the databases (events, identity, webhooks) (copied online with SQLite's
 //! backup API, so the logging worker and gateway may keep running) and the key files.
 
 use std::path::Path;
@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use gsa_common::Config;
 
 /// The databases in a data directory.
-pub const DATABASES: &[&str] = &["gsa.db", "identity.db"];
+pub const DATABASES: &[&str] = &["gsa.db", "identity.db", "notifier.db"];
 
 /// Key material files are recognised by these endings (generated secrets and key pairs).
 fn is_key_file(name: &str) -> bool {
