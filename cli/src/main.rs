@@ -51,6 +51,20 @@ enum Command {
         /// Print the spreadsheet (CSV) instead of JSON.
         #[arg(long, conflicts_with = "markdown")]
         csv: bool,
+        /// Scoring configuration file (TOML, only the keys it changes) [env: GSA_SCORING_CONFIG].
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Re-score every stored listing under the current scoring model; publish the new cards,
+    /// each explaining its changes factor by factor, and at most one alert (a digest when
+    /// several listings cross the threshold).
+    Rescore {
+        /// Scoring configuration file (TOML, only the keys it changes) [env: GSA_SCORING_CONFIG].
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Also re-publish listings whose stored card already has this model.
+        #[arg(long)]
+        all: bool,
     },
     /// Read files, folders or live pages (URLs) and publish their listings to NATS.
     Scrape {
@@ -248,7 +262,9 @@ async fn run(command: Command, cfg: Config) -> anyhow::Result<std::process::Exit
             files,
             markdown,
             csv,
-        } => score::run(&files, markdown, csv),
+            config,
+        } => score::run(&files, markdown, csv, config.as_deref()),
+        Command::Rescore { config, all } => rescore::run(cfg, config, all).await,
         Command::Scrape { inputs, fetch } => services::scrape(cfg, &inputs, &fetch).await,
         Command::Demo { input, timeout } => demo::run(cfg, input, timeout).await,
         Command::Up => services::up(cfg).await,

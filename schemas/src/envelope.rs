@@ -26,6 +26,9 @@ pub mod event_type {
     pub const LISTING_SCORED: &str = "gsa.listing.scored.v1";
     /// A high-score alert: data is [`crate::HighScoreAlert`].
     pub const ALERT_HIGH_SCORE: &str = "gsa.alert.high_score.v1";
+    /// One alert for a re-score that moved several listings across the threshold: data is
+    /// [`crate::RescoreDigest`].
+    pub const ALERT_RESCORE_DIGEST: &str = "gsa.alert.rescore_digest.v1";
     /// A service log record: data is [`crate::LogRecord`].
     pub const LOG_RECORD: &str = "gsa.log.record.v1";
 }

@@ -20,6 +20,10 @@ pub fn all() -> Vec<(&'static str, Schema)> {
             "alert.high_score.v1.json",
             schema_for!(Envelope<HighScoreAlert>),
         ),
+        (
+            "alert.rescore_digest.v1.json",
+            schema_for!(Envelope<RescoreDigest>),
+        ),
         ("log.record.v1.json", schema_for!(Envelope<LogRecord>)),
     ]
 }

@@ -169,6 +169,24 @@ pub struct Valuation {
     pub method: String,
 }
 
+/// One change of a score card against the previous card of the same listing, so that a user who
+/// sees 55 become 85 knows why, factor by factor.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ScoreChange {
+    /// What changed: a factor name (`price_to_cash_flow`, `real_estate_in_deal`, ...), or
+    /// `applicable`, `real_estate` or `cap` for changes outside the factor sum.
+    pub factor: String,
+    /// Points on the previous card (`None` when the factor was not scored then; for `cap`, the
+    /// previous limit).
+    pub old_points: Option<f64>,
+    /// Points on this card (`None` when the factor is no longer scored; for `cap`, the new limit).
+    pub new_points: Option<f64>,
+    /// Plain English, starting with the change and followed by its cause, e.g.
+    /// "price_to_cash_flow 8 -> 16: asking price cut from $1,200,000 to $1,000,000; ..." or
+    /// "real_estate_in_deal none -> 15: real estate now included (inferred): ...7.1x multiple...".
+    pub reason: String,
+}
+
 /// The score card of one listing.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ScoreCard {
@@ -176,7 +194,7 @@ pub struct ScoreCard {
     pub listing_id: String,
     /// Event id of the listing event this card scores.
     pub listing_event_id: String,
-    /// Names the rule set and a hash of its configuration, e.g. `rules-1+cfg.3f9a2c1d`.
+    /// Names the rule set and a hash of its configuration, e.g. `rules-2+cfg.3f9a2c1d`.
     pub model_version: String,
     /// `false` for anything but a US gas station, c-store with fuel or truck stop.
     pub applicable: bool,
@@ -207,4 +225,15 @@ pub struct ScoreCard {
     pub valuation: Option<Valuation>,
     /// A short plain-English write-up (two or three sentences).
     pub summary: String,
+    /// Score (0-100) of the previous card of this listing; `None` when there was no previous
+    /// card or it was not applicable (see `previous_model_version`).
+    #[serde(default)]
+    pub previous_score: Option<u8>,
+    /// Model version of the previous card; `None` when this is the listing's first card.
+    #[serde(default)]
+    pub previous_model_version: Option<String>,
+    /// What changed against the previous card, factor by factor, largest change first. Empty for
+    /// a first card or when nothing changed.
+    #[serde(default)]
+    pub changes: Vec<ScoreChange>,
 }

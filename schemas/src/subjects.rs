@@ -13,6 +13,8 @@ pub const LISTING_REJECTED: &str = "gsa.listing.rejected";
 pub const LISTING_SCORED: &str = "gsa.listing.scored";
 /// A listing reached the alert threshold.
 pub const ALERT_HIGH_SCORE: &str = "gsa.alert.high_score";
+/// One digest alert for a re-score that moved several listings across the threshold.
+pub const ALERT_RESCORE_DIGEST: &str = "gsa.alert.rescore_digest";
 /// Prefix of service log subjects: `gsa.log.<service>`.
 pub const LOG_PREFIX: &str = "gsa.log";
 /// Prefix of dead-letter subjects: `gsa.dlq.<original subject>`.
@@ -81,3 +83,6 @@ pub const CONSUMER_LOGGER_PREFIX: &str = "logger";
 pub const KV_SEEN: &str = "gsa_seen";
 /// KV bucket: listing id -> alert state last sent.
 pub const KV_ALERTED: &str = "gsa_alerted";
+/// KV bucket: listing id -> the last score card published for it (JSON), which the next card
+/// of that listing explains its changes against.
+pub const KV_CARDS: &str = "gsa_cards";

@@ -8,6 +8,7 @@ pub mod dlq;
 pub mod inputs;
 pub mod keys;
 pub mod parse;
+pub mod rescore;
 pub mod score;
 pub mod services;
 pub mod user;

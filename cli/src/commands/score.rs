@@ -2,7 +2,7 @@
 //! rules; no NATS) and print bare score cards, one JSON line each (or Markdown, or CSV).
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use gsa_analyzer::ScoringConfig;
@@ -10,8 +10,16 @@ use gsa_analyzer::ScoringConfig;
 use super::inputs;
 
 /// Runs the command.
-pub fn run(files: &[PathBuf], markdown: bool, csv: bool) -> anyhow::Result<ExitCode> {
-    let cfg = ScoringConfig::default();
+pub fn run(
+    files: &[PathBuf],
+    markdown: bool,
+    csv: bool,
+    config: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
+    let cfg = match config {
+        Some(path) => ScoringConfig::load(path)?,
+        None => ScoringConfig::from_env()?,
+    };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut rows = Vec::new();

@@ -42,7 +42,7 @@ fn spawn_worker(
         match name {
             WorkerName::Logger => gsa_logger::worker::run(&cfg, js, sd).await,
             WorkerName::Analyzer => {
-                let scoring = gsa_analyzer::ScoringConfig::default();
+                let scoring = gsa_analyzer::ScoringConfig::from_env()?;
                 gsa_analyzer::worker::run(&cfg, js, scoring, sd).await
             }
             WorkerName::Scraper => gsa_scraper::inbox::run(&cfg, js, sd).await,

@@ -68,6 +68,9 @@ fn card(l: &Listing, score: Option<u8>) -> ScoreCard {
         dscr: None,
         valuation: None,
         summary: "Test card.".into(),
+        previous_score: None,
+        previous_model_version: None,
+        changes: vec![],
     }
 }
 

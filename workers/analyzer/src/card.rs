@@ -10,6 +10,9 @@ use crate::{applicability, confidence, dscr, facts, real_estate, summary};
 
 /// Scores a listing. `listing_event_id` is the id of the listing event being scored.
 ///
+/// The card has no history (`previous_score`, `previous_model_version`, `changes` empty):
+/// [`crate::explain::attach`] adds it against the listing's previous card.
+///
 /// A listing that is not a US gas station, c-store with fuel or truck stop gets
 /// `applicable: false`, the reason, `score: null`, and its facts (facts are extracted for every
 /// listing).
@@ -40,6 +43,9 @@ pub fn score(listing: &Listing, listing_event_id: &str, cfg: &ScoringConfig) -> 
             dscr: None,
             valuation: None,
             summary: format!("Not scored: {}", app.reason),
+            previous_score: None,
+            previous_model_version: None,
+            changes: vec![],
         };
     }
 
@@ -147,5 +153,8 @@ pub fn score(listing: &Listing, listing_event_id: &str, cfg: &ScoringConfig) -> 
         dscr,
         valuation,
         summary,
+        previous_score: None,
+        previous_model_version: None,
+        changes: vec![],
     }
 }

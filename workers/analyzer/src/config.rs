@@ -9,7 +9,14 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 /// Name of the rule set. Bumped whenever a rule (not a number) changes.
-pub const RULES_VERSION: &str = "rules-1";
+///
+/// `rules-2`: applicability needs a site term in the title or two different fuel terms, and a
+/// fuel word describing a vehicle, engine, running cost or container does not count.
+pub const RULES_VERSION: &str = "rules-2";
+
+/// Environment variable naming a scoring configuration file (TOML, only the keys it changes),
+/// read by [`ScoringConfig::from_env`].
+pub const SCORING_CONFIG_ENV: &str = "GSA_SCORING_CONFIG";
 
 /// The compiled-in default configuration (`workers/analyzer/scoring.toml`).
 pub const DEFAULT_TOML: &str = include_str!("../scoring.toml");
@@ -331,7 +338,18 @@ impl ScoringConfig {
         Self::from_toml_str(&text)
     }
 
-    /// `rules-1+cfg.<first 8 hex of SHA-256 of the canonical config>`: canonical JSON with keys
+    /// The configuration every gsa process scores with: the TOML file named by the
+    /// `GSA_SCORING_CONFIG` environment variable ([`SCORING_CONFIG_ENV`]) merged over the
+    /// compiled-in defaults, or the defaults when it is unset or empty. The analyzer worker,
+    /// `gsa score` and `gsa rescore` all call this, so they agree on `model_version`.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        match std::env::var_os(SCORING_CONFIG_ENV).filter(|v| !v.is_empty()) {
+            Some(path) => Self::load(Path::new(&path)),
+            None => Ok(Self::default()),
+        }
+    }
+
+    /// `rules-2+cfg.<first 8 hex of SHA-256 of the canonical config>`: canonical JSON with keys
     /// sorted, so comments and key order in the file do not change it, but any value does.
     pub fn model_version(&self) -> String {
         let value = serde_json::to_value(self).unwrap_or(serde_json::Value::Null);
@@ -560,8 +578,8 @@ mod tests {
         assert_eq!(cfg.sba.rate_percent, 9.0);
         assert_eq!(cfg.sba.down_payment_percent, base.sba.down_payment_percent);
         assert_ne!(cfg.model_version(), base.model_version());
-        assert!(base.model_version().starts_with("rules-1+cfg."));
-        assert_eq!(base.model_version().len(), "rules-1+cfg.".len() + 8);
+        assert!(base.model_version().starts_with("rules-2+cfg."));
+        assert_eq!(base.model_version().len(), "rules-2+cfg.".len() + 8);
         // Comments and whitespace do not change the hash.
         let same = ScoringConfig::from_toml_str("# just a comment\n\n").unwrap();
         assert_eq!(same.model_version(), base.model_version());

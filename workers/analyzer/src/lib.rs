@@ -10,7 +10,7 @@
 //! character offsets) -> [`real_estate`] (stated, inferred or unknown) -> [`dscr`] and the
 //! bucket rules in `rules` (price, cash_flow, real_estate_or_lease, operations, risk,
 //! location_upside) -> [`caps`] -> [`confidence`] -> [`valuation`] -> the card ([`score()`]) ->
-//! [`writeup`] and [`spreadsheet`].
+//! [`writeup`] and [`spreadsheet`]; [`explain`] says what changed against the listing's previous card.
 //!
 //! Units: money in whole USD; volumes in gallons per month; margins in cents per gallon or
 //! percent; rent in USD per month; terms in years.
@@ -21,8 +21,10 @@ mod card;
 pub mod confidence;
 pub mod config;
 pub mod dscr;
+pub mod explain;
 pub mod facts;
 pub mod real_estate;
+pub mod rescore;
 pub mod rules;
 pub mod spreadsheet;
 mod summary;
@@ -32,5 +34,5 @@ pub mod worker;
 pub mod writeup;
 
 pub use card::score;
-pub use config::{ConfigError, ScoringConfig, RULES_VERSION};
+pub use config::{ConfigError, ScoringConfig, RULES_VERSION, SCORING_CONFIG_ENV};
 pub use summary::{missing_label, verdict};

@@ -5,6 +5,12 @@
 //! skipped), publishes each score card on `gsa.listing.scored` and, when an applicable listing
 //! newly reaches the threshold, a `gsa.alert.high_score`; acks only after publishing.
 //!
+//! Every card explains itself against the previous card of its listing: the last card published
+//! per listing is kept in the JetStream KV bucket `gsa_cards` (listing id -> card JSON), and the
+//! new card's `previous_score`, `previous_model_version` and `changes` are filled from it
+//! ([`crate::explain`]). A redelivered event (same listing event, same model) republishes the
+//! stored card unchanged, so its history is not lost to a diff against itself.
+//!
 //! Alert state lives in the JetStream KV bucket `gsa_alerted` (listing id -> last alerted
 //! state), so several analyzer processes share it and it outlives JetStream's duplicate window:
 //! a listing is alerted once when it crosses the threshold, and again only after it fell below
@@ -76,6 +82,7 @@ pub async fn run(
     shutdown: Shutdown,
 ) -> anyhow::Result<()> {
     let alerted = nats::key_value(&js, subjects::KV_ALERTED).await?;
+    let cards = nats::key_value(&js, subjects::KV_CARDS).await?;
     let threshold = cfg.alert_threshold;
     let spec = ConsumerSpec {
         stream: subjects::STREAM_LISTINGS.to_string(),
@@ -89,11 +96,16 @@ pub async fn run(
     nats::run_consumer(js, spec, shutdown, move |batch| {
         let js = js2.clone();
         let alerted = alerted.clone();
+        let cards = cards.clone();
         let scoring = scoring.clone();
         async move {
             let mut results = Vec::with_capacity(batch.len());
             for m in &batch {
-                results.push(handle(&js, &alerted, &scoring, threshold, &m.payload).await);
+                let kv = Buckets {
+                    alerted: &alerted,
+                    cards: &cards,
+                };
+                results.push(handle(&js, kv, &scoring, threshold, &m.payload).await);
             }
             (batch, results)
         }
@@ -103,7 +115,7 @@ pub async fn run(
 
 /// Writes `state` under `key` if the key is still at `revision` (`None`: if it does not
 /// exist). A lost race is a transient error: the message is redelivered and decides again.
-async fn write_state(
+pub(crate) async fn write_state(
     alerted: &kv::Store,
     key: &str,
     state: &AlertState,
@@ -142,19 +154,51 @@ pub fn listing_of(head: &EnvelopeHead) -> Result<Option<(Listing, bool)>, Handle
     }
 }
 
+/// The KV buckets the worker keeps its state in.
+#[derive(Clone, Copy)]
+struct Buckets<'a> {
+    alerted: &'a kv::Store,
+    cards: &'a kv::Store,
+}
+
+/// The last card published for a listing (`gsa_cards`), if any and readable.
+pub async fn last_card(cards: &kv::Store, listing_id: &str) -> anyhow::Result<Option<ScoreCard>> {
+    let entry = cards.entry(nats::kv_key(listing_id)).await?;
+    Ok(entry.and_then(|e| serde_json::from_slice::<ScoreCard>(&e.value).ok()))
+}
+
+/// Remembers `card` as the last card of its listing (`gsa_cards`).
+pub async fn remember_card(cards: &kv::Store, card: &ScoreCard) -> anyhow::Result<()> {
+    let value = serde_json::to_vec(card)?;
+    cards
+        .put(nats::kv_key(&card.listing_id), value.into())
+        .await?;
+    Ok(())
+}
+
 async fn handle(
     js: &jetstream::Context,
-    alerted: &kv::Store,
+    kv: Buckets<'_>,
     scoring: &ScoringConfig,
     threshold: u8,
     payload: &[u8],
 ) -> Result<(), HandleError> {
+    let alerted = kv.alerted;
     let head = nats::parse_head(payload)?;
     let Some((listing, is_update)) = listing_of(&head)? else {
         return Ok(());
     };
-    let card = crate::score(&listing, &head.id, scoring);
     let transient = |e: anyhow::Error| HandleError::Transient(e.to_string());
+    let mut card = crate::score(&listing, &head.id, scoring);
+    let previous = last_card(kv.cards, &listing.listing_id)
+        .await
+        .map_err(transient)?;
+    match previous {
+        // A redelivery: publish the same card, with the history it was first published with.
+        Some(p) if crate::explain::same_card(&p, &card) => card = p,
+        Some(p) => crate::explain::attach(&mut card, &p),
+        None => {}
+    }
     let card_id = Envelope::<()>::deterministic_id(&["scored", &head.id, &card.model_version]);
     let env = Envelope::new(
         SERVICE,
@@ -166,6 +210,7 @@ async fn handle(
     nats::publish_event(js, subjects::LISTING_SCORED, &env)
         .await
         .map_err(transient)?;
+    remember_card(kv.cards, &card).await.map_err(transient)?;
 
     let key = nats::kv_key(&listing.listing_id);
     let kv_err = |e: &dyn std::fmt::Display| HandleError::Transient(format!("gsa_alerted: {e}"));

@@ -115,7 +115,7 @@ pub async fn ensure_streams(js: &jetstream::Context, cfg: &Config) -> anyhow::Re
             }
         }
     }
-    for bucket in [subjects::KV_SEEN, subjects::KV_ALERTED] {
+    for bucket in [subjects::KV_SEEN, subjects::KV_ALERTED, subjects::KV_CARDS] {
         key_value_replicated(js, bucket, cfg.stream_replicas)
             .await
             .with_context(|| format!("opening key-value bucket {bucket}"))?;

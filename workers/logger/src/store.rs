@@ -130,6 +130,12 @@ fn store_one(conn: &Connection, ev: &Incoming) -> Result<Stored, StoreError> {
         event_type::LISTING_SCORED => Payload::Score(Box::new(decode::<ScoreCard>(ev)?)),
         event_type::ALERT_HIGH_SCORE => Payload::Alert(Box::new(decode::<HighScoreAlert>(ev)?)),
         event_type::LOG_RECORD => Payload::Log(decode::<LogRecord>(ev)?),
+        // A re-score digest names many listings: it is kept in `events` only (the `alerts`
+        // table holds one listing per row).
+        event_type::ALERT_RESCORE_DIGEST => {
+            decode::<gsa_schemas::RescoreDigest>(ev)?;
+            Payload::Other
+        }
         event_type::LISTING_REJECTED => {
             decode::<gsa_schemas::Rejection>(ev)?;
             Payload::Other
