@@ -18,15 +18,18 @@
 //!
 //! The gateway reads `gsa.db` read-only and knows nothing of NATS consumers.
 
+pub mod access;
 pub mod audit;
 pub mod auth;
 pub mod client_addr;
 pub mod config;
+pub mod dashboard;
 pub mod error;
 pub mod identity;
 pub mod jwks;
 pub mod keys;
 pub mod metrics;
+pub mod read;
 pub mod routes;
 pub mod sessions;
 pub mod state;
@@ -79,12 +82,17 @@ pub async fn serve_with(
             }
         })
     };
+    let db_path = state.cfg.db_path();
     let app = routes::router(state);
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
-    .with_graceful_shutdown(async move { shutdown.recv().await })
+    .with_graceful_shutdown(async move {
+        shutdown.recv().await;
+        // End the log tail's event streams, which would otherwise hold shutdown open.
+        read::pool::for_path(&db_path).close();
+    })
     .await?;
     reloader.abort();
     tracing::info!("gateway stopped");

@@ -1,190 +1,123 @@
-//! `GET /api/listings`: stored listings with their latest score, best first.
+//! `GET /api/listings`, `GET /api/listings/{id}` and `GET /api/listings/{id}/report.md`.
 //!
-//! Needs a bearer token for [`crate::auth::API_AUDIENCE`] with scope [`SCOPE`]. Reads
-//! `gsa.db` read-only (`gsa_common::db::open_ro`); before the logging worker has created the
-//! file the answer is an empty list.
+//! Scope [`access::LISTINGS_READ`], checked before any parameter. Reads `gsa.db` through the
+//! read-only pool ([`crate::read`]); before the logging worker has created the file the list is
+//! empty and every listing is 404.
 //!
-//! Order: score descending, unscored (null) last, then `listing_id`. Paging is keyset, never
-//! offset: the opaque cursor is base64url JSON of the last row's `(score, listing_id)`, so pages
-//! stay disjoint and complete while rows are added.
-
-use std::path::PathBuf;
+//! Filters, sorts and the keyset cursor are described in [`crate::read::listings`]. The answer
+//! is `{"items": [...], "next_cursor": "..." | null}`; each item is the stored listing's own
+//! fields plus `score`, `applicable`, `model_version` (so mixed model versions are visible),
+//! `real_estate_in_deal`, `multiple`, `confidence`, `first_seen` and `updated_at`.
 
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
-use rusqlite::types::Value as SqlValue;
-use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde::Serialize;
+use serde_json::Value;
 
-use crate::auth::Bearer;
+use crate::access::{self, Caller};
 use crate::error::{ApiError, ApiResult, Json};
+use crate::read::listings::{ListParams, MAX_LIMIT};
+use crate::read::{self, detail, params, report};
 use crate::state::AppState;
 
+pub use crate::read::listings::DEFAULT_LIMIT;
+
 /// Scope needed to read listings.
-pub const SCOPE: &str = "listings:read";
-/// Page size when `limit` is absent.
-pub const DEFAULT_LIMIT: u32 = 50;
-/// Largest page size.
-pub const MAX_LIMIT: u32 = 200;
+pub const SCOPE: &str = access::LISTINGS_READ;
 
 /// Listing routes.
 pub fn router() -> Router<AppState> {
-    Router::new().route("/api/listings", get(list))
-}
-
-/// Query parameters of `GET /api/listings`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ListQuery {
-    /// Page size, 1..=[`MAX_LIMIT`].
-    pub limit: Option<String>,
-    /// Opaque cursor from a previous page's `next_cursor`.
-    pub cursor: Option<String>,
+    Router::new()
+        .route("/api/listings", get(list))
+        .route("/api/listings/{id}", get(one))
+        .route("/api/listings/{id}/report.md", get(report_md))
 }
 
 /// One page.
 #[derive(Debug, Serialize)]
 pub struct Page {
-    /// Listings (each the listing's own fields plus `score`, `applicable`, `model_version`).
+    /// Listings (each the listing's own fields plus score fields).
     pub items: Vec<Value>,
     /// Cursor of the next page, `null` on the last page.
     pub next_cursor: Option<String>,
 }
 
-/// The position after which the next page starts.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Cursor {
-    /// Score of the last row (`None` for an unscored row).
-    s: Option<i64>,
-    /// `listing_id` of the last row.
-    id: String,
-}
-
-impl Cursor {
-    fn encode(&self) -> String {
-        URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).unwrap_or_default())
-    }
-
-    fn decode(s: &str) -> Option<Self> {
-        if s.len() > 512 {
-            return None;
-        }
-        let bytes = URL_SAFE_NO_PAD.decode(s).ok()?;
-        serde_json::from_slice(&bytes).ok()
-    }
-}
-
 async fn list(
-    bearer: Bearer,
+    caller: Caller,
     State(st): State<AppState>,
-    query: Result<Query<ListQuery>, QueryRejection>,
+    query: Result<Query<ListParams>, QueryRejection>,
 ) -> ApiResult<Json<Page>> {
-    bearer.require_scope(SCOPE)?;
+    caller.require(SCOPE)?;
     let Query(q) = query?;
-    let limit = match q.limit.as_deref() {
-        None => DEFAULT_LIMIT,
-        Some(s) => match s.parse::<u32>() {
-            Ok(n) if (1..=MAX_LIMIT).contains(&n) => n,
-            _ => {
-                return Err(ApiError::bad(
-                    "invalid_limit",
-                    format!("limit must be 1..={MAX_LIMIT}"),
-                ))
-            }
-        },
-    };
-    let cursor = match q.cursor.as_deref() {
-        None | Some("") => None,
-        Some(c) => Some(
-            Cursor::decode(c)
-                .ok_or_else(|| ApiError::bad("invalid_cursor", "cursor is not valid"))?,
-        ),
-    };
-    let path = st.cfg.db_path();
-    let page = tokio::task::spawn_blocking(move || read_page(path, limit, cursor))
-        .await
-        .map_err(anyhow::Error::from)??;
+    let req = q.parse(MAX_LIMIT)?;
+    let page = read::with_conn(&st, move |conn| {
+        let Some(conn) = conn else {
+            return Ok(Page {
+                items: vec![],
+                next_cursor: None,
+            });
+        };
+        let (rows, next) = read::listings::page(conn, &req)?;
+        Ok(Page {
+            items: rows.iter().map(|r| r.to_item()).collect(),
+            next_cursor: next.as_ref().map(params::encode_cursor),
+        })
+    })
+    .await?;
     Ok(Json(page))
 }
 
-fn read_page(path: PathBuf, limit: u32, cursor: Option<Cursor>) -> anyhow::Result<Page> {
-    if !path.exists() {
-        return Ok(Page {
-            items: Vec::new(),
-            next_cursor: None,
-        });
+/// A listing id as it appears in a path: BizBuySell ad numbers and `text-<hash>`.
+pub fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 64
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
+}
+
+/// Loads one listing or answers 404.
+pub async fn load(st: &AppState, id: String) -> ApiResult<detail::Detail> {
+    if !valid_id(&id) {
+        return Err(ApiError::NotFound);
     }
-    let conn = gsa_common::db::open_ro(&path)?;
-    let (cond, args): (&str, Vec<SqlValue>) = match &cursor {
-        None => ("1", vec![]),
-        Some(Cursor { s: Some(score), id }) => (
-            "(s.score IS NULL OR s.score < ?2 OR (s.score = ?2 AND l.listing_id > ?3))",
-            vec![SqlValue::Integer(*score), SqlValue::Text(id.clone())],
-        ),
-        Some(Cursor { s: None, id }) => (
-            "(s.score IS NULL AND l.listing_id > ?2)",
-            vec![SqlValue::Text(id.clone())],
-        ),
-    };
-    let sql = format!(
-        "SELECT l.listing_id, l.data, s.score, s.applicable, s.model_version
-         FROM listings l LEFT JOIN scores s ON s.listing_id = l.listing_id
-         WHERE {cond}
-         ORDER BY (s.score IS NULL), s.score DESC, l.listing_id
-         LIMIT ?1"
-    );
-    let mut params: Vec<SqlValue> = vec![SqlValue::Integer(i64::from(limit) + 1)];
-    params.extend(args);
-    let mut stmt = conn.prepare(&sql)?;
-    let mut rows = stmt.query(rusqlite::params_from_iter(params))?;
-    let mut items = Vec::new();
-    let mut last: Option<Cursor> = None;
-    let mut more = false;
-    while let Some(row) = rows.next()? {
-        if items.len() as u32 == limit {
-            more = true;
-            break;
-        }
-        let listing_id: String = row.get(0)?;
-        let data: String = row.get(1)?;
-        let score: Option<i64> = row.get(2)?;
-        let applicable: Option<bool> = row.get(3)?;
-        let model_version: Option<String> = row.get(4)?;
-        let mut item: Map<String, Value> = match serde_json::from_str(&data) {
-            Ok(Value::Object(m)) => m,
-            _ => {
-                // The writer's contract says `data` is a Listing JSON; a bad row is reported, not
-                // hidden, but does not take the whole page down.
-                tracing::warn!(listing_id = %listing_id, "listings.data is not a JSON object");
-                Map::new()
-            }
-        };
-        item.insert("listing_id".into(), Value::String(listing_id.clone()));
-        item.insert(
-            "score".into(),
-            score.map(Value::from).unwrap_or(Value::Null),
-        );
-        item.insert(
-            "applicable".into(),
-            applicable.map(Value::Bool).unwrap_or(Value::Null),
-        );
-        item.insert(
-            "model_version".into(),
-            model_version.map(Value::String).unwrap_or(Value::Null),
-        );
-        items.push(Value::Object(item));
-        last = Some(Cursor {
-            s: score,
-            id: listing_id,
-        });
-    }
-    let next_cursor = if more { last.map(|c| c.encode()) } else { None };
-    Ok(Page { items, next_cursor })
+    read::with_conn(st, move |conn| match conn {
+        None => Ok(None),
+        Some(c) => detail::load(c, &id),
+    })
+    .await?
+    .ok_or(ApiError::NotFound)
+}
+
+async fn one(
+    caller: Caller,
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<detail::Detail>> {
+    caller.require(SCOPE)?;
+    Ok(Json(load(&st, id).await?))
+}
+
+async fn report_md(
+    caller: Caller,
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<impl IntoResponse> {
+    caller.require(SCOPE)?;
+    let d = load(&st, id).await?;
+    let listing = d
+        .typed_listing()
+        .ok_or_else(|| anyhow::anyhow!("stored listing does not match the schema"))?;
+    let card = d.typed_card();
+    let body = report::markdown(&listing, card.as_ref());
+    Ok((
+        [(header::CONTENT_TYPE, "text/markdown; charset=utf-8")],
+        body,
+    ))
 }
 
 #[cfg(test)]
@@ -192,13 +125,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn cursor_round_trips_and_rejects_garbage() {
-        let c = Cursor {
-            s: Some(87),
-            id: "2365036".into(),
-        };
-        assert_eq!(Cursor::decode(&c.encode()), Some(c));
-        assert_eq!(Cursor::decode("not base64!"), None);
-        assert_eq!(Cursor::decode(&URL_SAFE_NO_PAD.encode(b"{\"x\":1}")), None);
+    fn listing_ids_in_paths() {
+        assert!(valid_id("2365036"));
+        assert!(valid_id("text-3f9a2c1d"));
+        assert!(!valid_id(""));
+        assert!(!valid_id("../etc"));
+        assert!(!valid_id("a b"));
     }
 }

@@ -9,10 +9,14 @@
 //!   non-JSON error (axum's 405, the body-limit 413, the timeout 503) into the JSON error shape.
 
 pub mod admin;
+pub mod alerts;
+pub mod events;
+pub mod export;
 pub mod health;
 pub mod introspect;
 pub mod listings;
 pub mod login;
+pub mod logs;
 pub mod token;
 pub mod verify;
 
@@ -44,6 +48,11 @@ pub fn router(state: AppState) -> Router {
         .merge(introspect::router())
         .merge(verify::router())
         .merge(listings::router())
+        .merge(export::router())
+        .merge(alerts::router())
+        .merge(events::router())
+        .merge(logs::router())
+        .merge(crate::dashboard::router())
         .merge(login::router())
         .merge(admin::router())
         .fallback(|| async { ApiError::NotFound })
@@ -97,7 +106,14 @@ async fn harden(req: Request, next: Next) -> Response {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/json"));
-    let mut resp = if (status.is_client_error() || status.is_server_error()) && !is_json {
+    // The dashboard's own HTML error pages are deliberate answers, not axum's plain text.
+    let is_page = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    let mut resp = if (status.is_client_error() || status.is_server_error()) && !is_json && !is_page
+    {
         let code = match status {
             StatusCode::NOT_FOUND => "not_found",
             StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
