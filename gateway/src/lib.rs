@@ -10,6 +10,9 @@
 //! * [`users`], [`sessions`]: dashboard users (roles, argon2id) and their server-side sessions.
 //! * [`throttle`], [`client_addr`]: 429 rate limits and the login brute-force guard.
 //! * [`audit`], [`metrics`]: audit events on NATS (best-effort) and Prometheus counters.
+//! * [`access`]: the read API's caller extractor and scopes.
+//! * [`read`]: the read-only pool over `gsa.db` and the read models (listings, logs, alerts,
+//!   events, the Markdown report).
 //! * [`error`]: the one HTTP error type and its JSON body.
 //! * [`config`]: the gateway's own settings.
 //! * [`routes`]: `/ping`, `/healthz`, `/readyz`, `/token`, `/verify`, `/introspect`,
