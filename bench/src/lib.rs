@@ -1,0 +1,121 @@
+//! Shared pieces of the gsa benchmarks: a private `nats-server` whose pid we know (for its
+//! peak RSS), `/proc` memory readings, and the listing source (the real API data set, parsed
+//! once and re-keyed to any number of distinct listings, so no HTML parsing is timed).
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use gsa_schemas::Listing;
+
+/// The workspace root (the parent of this crate).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("bench crate has a parent")
+        .to_path_buf()
+}
+
+/// The 465-record BizBuySell API data set.
+pub fn api_dataset() -> PathBuf {
+    workspace_root().join("testdata/bizbuysell/datasets/api-bff-v2-bfs-search-results-2025.json")
+}
+
+/// The real listings of the API data set, parsed once with `gsa_scraper::parse_file`.
+pub fn real_listings() -> anyhow::Result<Vec<Listing>> {
+    let path = api_dataset();
+    let out = gsa_scraper::parse_file(&path).with_context(|| format!("reading {path:?}"))?;
+    anyhow::ensure!(!out.listings.is_empty(), "no listings in {path:?}");
+    Ok(out.listings)
+}
+
+/// `n` distinct listings: the real records in turn, each copy re-keyed (`<id>-b<copy>`) and
+/// its content hash recomputed, so every one is a new listing with its own event id.
+pub fn rekeyed(base: &[Listing], n: usize) -> Vec<Listing> {
+    (0..n)
+        .map(|i| {
+            let mut l = base[i % base.len()].clone();
+            l.listing_id = format!("{}-b{}", l.listing_id, i / base.len());
+            l.with_content_hash()
+        })
+        .collect()
+}
+
+/// Peak (`VmHWM`) and current (`VmRSS`) resident set of a process, in KiB.
+pub fn proc_mem(pid: u32) -> Option<(u64, u64)> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<u64>().ok())
+    };
+    Some((field("VmHWM:")?, field("VmRSS:")?))
+}
+
+/// Peak and current RSS of this process, in KiB.
+pub fn self_mem() -> (u64, u64) {
+    proc_mem(std::process::id()).unwrap_or((0, 0))
+}
+
+/// A private `nats-server -js` on a free loopback port with its own store directory.
+pub struct NatsProc {
+    child: Child,
+    port: u16,
+    _dir: tempfile::TempDir,
+}
+
+impl NatsProc {
+    /// Starts it and waits until it accepts connections.
+    pub fn start() -> anyhow::Result<Self> {
+        let bin = gsa_common::testkit::nats_server_bin().context("nats-server not found")?;
+        let dir = tempfile::Builder::new()
+            .prefix("gsa-bench-nats")
+            .tempdir()?;
+        let port = gsa_common::testkit::free_port();
+        let child = Command::new(bin)
+            .args(["-a", "127.0.0.1", "-p", &port.to_string(), "-js", "-sd"])
+            .arg(dir.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()?;
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            anyhow::ensure!(Instant::now() < deadline, "nats-server did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Ok(Self {
+            child,
+            port,
+            _dir: dir,
+        })
+    }
+
+    /// `nats://127.0.0.1:<port>`.
+    pub fn url(&self) -> String {
+        format!("nats://127.0.0.1:{}", self.port)
+    }
+
+    /// The server's pid.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for NatsProc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Percentile (0.0-1.0) of sorted values.
+pub fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[idx.min(sorted.len() - 1)]
+}
