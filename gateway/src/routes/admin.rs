@@ -185,6 +185,42 @@ const UNANNOTATED: &[(HttpMethod, &str, &str, bool)] = &[
         "Live log tail, server-sent events (logs:read).",
         true,
     ),
+    (
+        HttpMethod::Get,
+        "/",
+        "Dashboard: ranked listings (HTML, session).",
+        true,
+    ),
+    (
+        HttpMethod::Get,
+        "/listings/{id}",
+        "Dashboard: one listing (HTML, session).",
+        true,
+    ),
+    (
+        HttpMethod::Get,
+        "/paste",
+        "Dashboard: paste form (HTML, session).",
+        true,
+    ),
+    (
+        HttpMethod::Post,
+        "/paste",
+        "Dashboard: submit pasted text to the scraper inbox (session, CSRF).",
+        true,
+    ),
+    (
+        HttpMethod::Get,
+        "/alerts",
+        "Dashboard: alerts (HTML, session).",
+        true,
+    ),
+    (
+        HttpMethod::Get,
+        "/logs",
+        "Dashboard: log viewer (HTML, session).",
+        true,
+    ),
 ];
 
 /// The OpenAPI document of every route.

@@ -103,21 +103,35 @@ async fn metrics_count_requests_tokens_and_rejections() {
     gw.stop().await;
 }
 
-/// Every `.route("path", method(...))` in `src/routes/*.rs`, as (method, path).
+/// Every `.route("path", method(...))` in any `.rs` file under `src/`, as (method, path).
 fn router_routes() -> Vec<(String, String)> {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/routes");
     let route = regex::Regex::new(r#"\.route\(\s*"([^"]+)",\s*([^\n]*)"#).unwrap();
     let method = regex::Regex::new(r"\b(get|post|put|delete|patch)\(").unwrap();
     let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
-        for c in route.captures_iter(&text) {
-            for m in method.captures_iter(&c[2]) {
-                out.push((m[1].to_string(), c[1].to_string()));
+    let mut dirs = vec![std::path::PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/src"
+    ))];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+                continue;
+            }
+            if path.extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            for c in route.captures_iter(&text) {
+                for m in method.captures_iter(&c[2]) {
+                    out.push((m[1].to_string(), c[1].to_string()));
+                }
             }
         }
     }
     out.sort();
+    out.dedup();
     out
 }
 
