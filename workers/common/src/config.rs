@@ -39,6 +39,21 @@ pub const ENV_VARS: &[&str] = &[
     "GSA_STREAM_MAX_BYTES",
     "GSA_DUPLICATE_WINDOW_SECS",
     "GSA_STREAM_REPLICAS",
+    "GSA_LOG_FORMAT",
+    // Gateway (identity, sessions, throttling; see gateway/src/config.rs).
+    "GSA_KEY_RELOAD_SECS",
+    "GSA_TRUSTED_PROXIES",
+    "GSA_CORS_ORIGINS",
+    "GSA_LOGIN_ORIGINS",
+    "GSA_COOKIE_SECURE",
+    "GSA_SESSION_IDLE_SECS",
+    "GSA_SESSION_MAX_SECS",
+    "GSA_LOGIN_MAX_FAILS",
+    "GSA_LOGIN_FIND_SECS",
+    "GSA_LOGIN_BAN_SECS",
+    "GSA_RATE_API",
+    "GSA_RATE_VERIFY",
+    "GSA_RATE_CLIENT_AUTH_FAILS",
     "RUST_LOG",
 ];
 
