@@ -1,5 +1,7 @@
 //! Liveness and readiness: `GET /ping` (plain `OK`), `GET /healthz` (the process answers) and
-//! `GET /readyz` (the identity store opens; 503 otherwise), after Keycloak's health endpoints.
+//! `GET /readyz` (the identity store opens and NATS answers; 503 otherwise, naming the failing
+//! check), after Keycloak's health endpoints. Reads keep working while NATS is down (the
+//! gateway reads SQLite), but the gateway is not *ready*: audit events are being dropped.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -24,19 +26,30 @@ async fn readyz(State(st): State<AppState>) -> impl IntoResponse {
         .await
         .map_err(anyhow::Error::from)
         .and_then(|r| r);
-    match identity {
-        Ok(()) => (
+    if let Err(e) = &identity {
+        tracing::warn!(error = format!("{e:#}"), "identity store not ready");
+    }
+    let nats_ok = gsa_common::nats::answers(&st.cfg.nats_url).await;
+    let checks = json!({
+        "identity_db": if identity.is_ok() { "ok" } else { "error" },
+        "nats": if nats_ok { "ok" } else { "unreachable" },
+    });
+    if identity.is_ok() && nats_ok {
+        (
             StatusCode::OK,
-            Json(json!({"status": "ready", "checks": {"identity_db": "ok", "keys": "ok"}})),
-        ),
-        Err(e) => {
-            tracing::warn!(error = format!("{e:#}"), "identity store not ready");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(
-                    json!({"status": "not_ready", "error": "unavailable", "message": "identity store unavailable", "checks": {"identity_db": "error"}}),
-                ),
-            )
-        }
+            Json(json!({"status": "ready", "checks": checks})),
+        )
+    } else {
+        let message = if identity.is_err() {
+            "identity store unavailable"
+        } else {
+            "NATS unreachable"
+        };
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(
+                json!({"status": "not_ready", "error": "unavailable", "message": message, "checks": checks}),
+            ),
+        )
     }
 }

@@ -62,6 +62,12 @@ async fn audit_events_on_nats_and_no_secret_anywhere() {
         Some(nats.url()),
     )
     .await;
+    let r = gw.http.get(gw.url("/readyz")).send().await.unwrap();
+    assert_eq!(r.status(), 200, "NATS answers and identity.db opens: ready");
+    assert_eq!(
+        r.json::<serde_json::Value>().await.unwrap()["checks"]["nats"],
+        "ok"
+    );
     let client = async_nats::connect(nats.url()).await.unwrap();
     let mut sub = client.subscribe("gsa.audit.>").await.unwrap();
     client.flush().await.unwrap();

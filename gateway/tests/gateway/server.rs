@@ -25,9 +25,13 @@ async fn ping_health_and_security_headers() {
     assert_eq!(r.text().await.unwrap(), "OK");
     let r = gw.http.get(gw.url("/healthz")).send().await.unwrap();
     assert_eq!(r.json::<Value>().await.unwrap()["status"], "ok");
+    // The harness points NATS_URL at a closed port: up, serving, but not ready.
     let r = gw.http.get(gw.url("/readyz")).send().await.unwrap();
-    assert_eq!(r.status(), 200);
-    assert_eq!(r.json::<Value>().await.unwrap()["status"], "ready");
+    assert_eq!(r.status(), 503);
+    let b = r.json::<Value>().await.unwrap();
+    assert_eq!(b["status"], "not_ready");
+    assert_eq!(b["checks"]["nats"], "unreachable");
+    assert_eq!(b["checks"]["identity_db"], "ok");
     // Unknown path: 404 JSON even without a token; security headers there too.
     let r = gw.http.get(gw.url("/does/not/exist")).send().await.unwrap();
     assert_eq!(r.status(), 404);
