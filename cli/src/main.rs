@@ -51,6 +51,9 @@ enum Command {
         /// Print the spreadsheet (CSV) instead of JSON.
         #[arg(long, conflicts_with = "markdown")]
         csv: bool,
+        /// Also write the spreadsheet as an .xlsx workbook to this file.
+        #[arg(long, value_name = "FILE")]
+        xlsx: Option<PathBuf>,
         /// Scoring configuration file (TOML, only the keys it changes) [env: GSA_SCORING_CONFIG].
         #[arg(long)]
         config: Option<PathBuf>,
@@ -262,8 +265,9 @@ async fn run(command: Command, cfg: Config) -> anyhow::Result<std::process::Exit
             files,
             markdown,
             csv,
+            xlsx,
             config,
-        } => score::run(&files, markdown, csv, config.as_deref()),
+        } => score::run(&files, markdown, csv, xlsx.as_deref(), config.as_deref()),
         Command::Rescore { config, all } => rescore::run(cfg, config, all).await,
         Command::Scrape { inputs, fetch } => services::scrape(cfg, &inputs, &fetch).await,
         Command::Demo { input, timeout } => demo::run(cfg, input, timeout).await,

@@ -1,5 +1,6 @@
 //! `gsa score FILE...|-`: parse and score in-process (the scraper's parser, the analyzer's
-//! rules; no NATS) and print bare score cards, one JSON line each (or Markdown, or CSV).
+//! rules; no NATS) and print bare score cards, one JSON line each (or Markdown, or CSV), and
+//! optionally write the spreadsheet as .xlsx (`--xlsx FILE`).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -14,6 +15,7 @@ pub fn run(
     files: &[PathBuf],
     markdown: bool,
     csv: bool,
+    xlsx: Option<&Path>,
     config: Option<&Path>,
 ) -> anyhow::Result<ExitCode> {
     let cfg = match config {
@@ -49,6 +51,10 @@ pub fn run(
     }
     if csv {
         gsa_analyzer::spreadsheet::write_csv(&mut out, &rows)?;
+    }
+    if let Some(path) = xlsx {
+        std::fs::write(path, gsa_analyzer::spreadsheet::xlsx_bytes(&rows)?)?;
+        eprintln!("wrote {} rows to {}", rows.len(), path.display());
     }
     out.flush()?;
     let applicable = rows.iter().filter(|(_, c)| c.applicable).count();

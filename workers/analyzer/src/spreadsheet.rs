@@ -156,6 +156,30 @@ pub fn write_csv<W: Write>(w: W, rows: &[(Listing, ScoreCard)]) -> csv::Result<(
     Ok(())
 }
 
+/// The same sheet as [`write_csv`] as an .xlsx workbook (one sheet "listings", a bold header,
+/// one row per listing): plain numbers are written as numbers so they sort and sum, every
+/// other cell as text, neutralised like the CSV ([`neutralise`]).
+pub fn xlsx_bytes(rows: &[(Listing, ScoreCard)]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut wb = Workbook::new();
+    let sheet = wb.add_worksheet();
+    sheet.set_name("listings")?;
+    let bold = Format::new().set_bold();
+    for (c, name) in COLUMNS.iter().enumerate() {
+        sheet.write_string_with_format(0, c as u16, *name, &bold)?;
+    }
+    for (r, (l, card)) in rows.iter().enumerate() {
+        let r = r as u32 + 1;
+        for (c, cell) in row(l, card).into_iter().enumerate() {
+            match cell.parse::<f64>() {
+                Ok(n) if is_plain_number(&cell) => sheet.write_number(r, c as u16, n)?,
+                _ => sheet.write_string(r, c as u16, cell)?,
+            };
+        }
+    }
+    wb.save_to_buffer()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
