@@ -12,7 +12,8 @@
 //! * `alerts`: every high-score alert, keyed by event id.
 //! * `logs`: every service log record, keyed by event id.
 //! * `listings_fts`, `logs_fts`: FTS5 full-text indexes over listing titles and descriptions and
-//!   over log messages (schema version 2).
+//!   over log messages (schema version 2). A `listings_fts` row has the `rowid` of its
+//!   `listings` row (schema version 3), so replacing it is a rowid lookup, not a table scan.
 
 use std::path::Path;
 use std::time::Duration;
@@ -23,7 +24,7 @@ use rusqlite::{Connection, OpenFlags};
 pub const DB_FILE: &str = "gsa.db";
 
 /// Current schema version, stored in `schema_version`.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// How long a connection waits on a lock before failing with `SQLITE_BUSY`.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -124,8 +125,18 @@ CREATE VIRTUAL TABLE IF NOT EXISTS logs_fts USING fts5(
 INSERT INTO logs_fts (event_id, message) SELECT event_id, message FROM logs;
 "#;
 
+/// DDL of schema version 3: `listings_fts` rows keyed by the `rowid` of their `listings` row,
+/// so the writer replaces a listing's text by rowid (an FTS5 `listing_id` column is not
+/// indexed: deleting by it scanned the whole index on every listing stored).
+pub const SCHEMA_V3: &str = r#"
+DELETE FROM listings_fts;
+INSERT INTO listings_fts (rowid, listing_id, title, description)
+    SELECT rowid, listing_id, COALESCE(title, ''), COALESCE(json_extract(data, '$.description'), '')
+    FROM listings;
+"#;
+
 /// Every migration in order: `(version, DDL)`.
-pub const MIGRATIONS: &[(i64, &str)] = &[(1, SCHEMA_V1), (2, SCHEMA_V2)];
+pub const MIGRATIONS: &[(i64, &str)] = &[(1, SCHEMA_V1), (2, SCHEMA_V2), (3, SCHEMA_V3)];
 
 /// Errors opening or migrating the store.
 #[derive(Debug, thiserror::Error)]

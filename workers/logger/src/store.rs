@@ -58,9 +58,11 @@ pub enum Stored {
 impl Store {
     /// Opens (creating and migrating) the store at `path`.
     pub fn open(path: &Path) -> Result<Self, DbError> {
-        Ok(Self {
-            conn: db::open_rw(path)?,
-        })
+        let conn = db::open_rw(path)?;
+        // Each event is stored under its own savepoint: keep the statement journal in memory
+        // rather than in a temporary file written for every row.
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
+        Ok(Self { conn })
     }
 
     /// The underlying connection (for tests and maintenance).
@@ -106,7 +108,7 @@ fn clone_err(e: &rusqlite::Error) -> rusqlite::Error {
 }
 
 fn decode<T: serde::de::DeserializeOwned>(ev: &Incoming) -> Result<T, StoreError> {
-    serde_json::from_value(ev.head.data.clone()).map_err(|e| StoreError::BadPayload {
+    T::deserialize(&ev.head.data).map_err(|e| StoreError::BadPayload {
         event_type: ev.head.event_type.clone(),
         reason: e.to_string(),
     })
@@ -145,9 +147,11 @@ fn store_one(conn: &Connection, ev: &Incoming) -> Result<Stored, StoreError> {
     };
     let now = Utc::now().to_rfc3339();
     let time = h.time.to_rfc3339();
-    let inserted = conn.execute(
+    let inserted = conn.prepare_cached(
         "INSERT OR IGNORE INTO events (id, subject, type, source, time, listing_id, data, stored_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(
         params![h.id, ev.subject, h.event_type, h.source, time, h.subject, h.data.to_string(), now],
     )?;
     if inserted == 0 {
@@ -157,18 +161,22 @@ fn store_one(conn: &Connection, ev: &Incoming) -> Result<Stored, StoreError> {
         Payload::Listing(l) => upsert_listing(conn, &l, &h.id, &now)?,
         Payload::Score(c) => {
             let card = serde_json::to_string(&c).unwrap_or_default();
-            conn.execute(
+            conn.prepare_cached(
                 "INSERT OR IGNORE INTO score_history (event_id, listing_id, score, model_version, card, scored_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(
                 params![h.id, c.listing_id, c.score, c.model_version, card, time],
             )?;
-            conn.execute(
+            conn.prepare_cached(
                 "INSERT INTO scores (listing_id, score, applicable, model_version, real_estate, card, event_id, scored_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
                  ON CONFLICT(listing_id) DO UPDATE SET score=excluded.score, applicable=excluded.applicable,
                    model_version=excluded.model_version, real_estate=excluded.real_estate, card=excluded.card,
                    event_id=excluded.event_id, scored_at=excluded.scored_at
                  WHERE excluded.scored_at >= scores.scored_at",
+            )?
+            .execute(
                 params![
                     c.listing_id,
                     c.score,
@@ -182,15 +190,19 @@ fn store_one(conn: &Connection, ev: &Incoming) -> Result<Stored, StoreError> {
             )?;
         }
         Payload::Alert(a) => {
-            conn.execute(
+            conn.prepare_cached(
                 "INSERT OR IGNORE INTO alerts (event_id, listing_id, score, data, time) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(
                 params![h.id, a.listing_id, a.score, h.data.to_string(), time],
             )?;
         }
         Payload::Log(r) => {
-            conn.execute(
+            conn.prepare_cached(
                 "INSERT OR IGNORE INTO logs (event_id, time, service, level, target, message, fields)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(
                 params![
                     h.id,
                     r.time.to_rfc3339(),
@@ -201,10 +213,8 @@ fn store_one(conn: &Connection, ev: &Incoming) -> Result<Stored, StoreError> {
                     serde_json::to_string(&r.fields).unwrap_or_default()
                 ],
             )?;
-            conn.execute(
-                "INSERT INTO logs_fts (event_id, message) VALUES (?1, ?2)",
-                params![h.id, r.message],
-            )?;
+            conn.prepare_cached("INSERT INTO logs_fts (event_id, message) VALUES (?1, ?2)")?
+                .execute(params![h.id, r.message])?;
         }
         Payload::Other => {}
     }
@@ -219,24 +229,24 @@ fn upsert_listing(
     now: &str,
 ) -> Result<(), StoreError> {
     let existing: Option<String> = conn
-        .query_row(
-            "SELECT data FROM listings WHERE listing_id = ?1",
-            [&l.listing_id],
-            |r| r.get(0),
-        )
+        .prepare_cached("SELECT data FROM listings WHERE listing_id = ?1")?
+        .query_row([&l.listing_id], |r| r.get(0))
         .optional()?;
     let merged = match existing.and_then(|s| serde_json::from_str::<Listing>(&s).ok()) {
         Some(old) => old.merged(l),
         None => l.clone(),
     };
     let data = serde_json::to_string(&merged).unwrap_or_default();
-    conn.execute(
+    let rowid: i64 = conn.prepare_cached(
         "INSERT INTO listings (listing_id, data, title, state, category, asking_price, cash_flow, content_hash, event_id, first_seen, updated_at, multiple, city)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12)
          ON CONFLICT(listing_id) DO UPDATE SET data=excluded.data, title=excluded.title, state=excluded.state,
            category=excluded.category, asking_price=excluded.asking_price, cash_flow=excluded.cash_flow,
            content_hash=excluded.content_hash, event_id=excluded.event_id, updated_at=excluded.updated_at,
-           multiple=excluded.multiple, city=excluded.city",
+           multiple=excluded.multiple, city=excluded.city
+         RETURNING rowid",
+    )?
+    .query_row(
         params![
             merged.listing_id,
             data,
@@ -251,19 +261,21 @@ fn upsert_listing(
             merged.multiple(),
             merged.city
         ],
+        |r| r.get(0),
     )?;
-    conn.execute(
-        "DELETE FROM listings_fts WHERE listing_id = ?1",
-        [&merged.listing_id],
-    )?;
-    conn.execute(
-        "INSERT INTO listings_fts (listing_id, title, description) VALUES (?1, ?2, ?3)",
-        params![
-            merged.listing_id,
-            merged.title.as_deref().unwrap_or(""),
-            merged.description.as_deref().unwrap_or("")
-        ],
-    )?;
+    // The FTS row shares the listing's rowid (schema v3): replace it by rowid (a lookup; the
+    // `listing_id` column of an FTS5 table is not indexed).
+    conn.prepare_cached("DELETE FROM listings_fts WHERE rowid = ?1")?
+        .execute([rowid])?;
+    conn.prepare_cached(
+        "INSERT INTO listings_fts (rowid, listing_id, title, description) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![
+        rowid,
+        merged.listing_id,
+        merged.title.as_deref().unwrap_or(""),
+        merged.description.as_deref().unwrap_or("")
+    ])?;
     Ok(())
 }
 
