@@ -84,6 +84,28 @@ pub fn key_changes(old: &Listing, new: &Listing) -> Vec<FieldChange> {
     out
 }
 
+/// Listings [`Publisher::publish`] has in flight at once (KV read, publish, ack, KV write).
+pub const PUBLISH_CONCURRENCY: usize = 128;
+
+/// Indices of `listings` grouped by KV key, groups in order of first appearance, each group in
+/// input order (so a listing's later copy is merged after its earlier one).
+fn by_listing(listings: &[Listing]) -> Vec<Vec<usize>> {
+    let mut index: std::collections::HashMap<String, usize> =
+        std::collections::HashMap::with_capacity(listings.len());
+    let mut groups: Vec<Vec<usize>> = Vec::with_capacity(listings.len());
+    for (i, l) in listings.iter().enumerate() {
+        let key = nats::kv_key(&l.listing_id);
+        match index.get(&key) {
+            Some(&g) => groups[g].push(i),
+            None => {
+                index.insert(key, groups.len());
+                groups.push(vec![i]);
+            }
+        }
+    }
+    groups
+}
+
 /// The publisher: a JetStream context and the `gsa_seen` bucket.
 pub struct Publisher {
     js: jetstream::Context,
@@ -105,17 +127,32 @@ impl Publisher {
         listings: &[Listing],
         rejections: &[Rejection],
     ) -> anyhow::Result<PublishSummary> {
+        use futures::{StreamExt as _, TryStreamExt as _};
         let mut s = PublishSummary {
             read: listings.len(),
             ..Default::default()
         };
-        for l in listings {
-            match self.publish_listing(l).await? {
-                Outcome::Scraped => s.published += 1,
-                Outcome::Updated => s.updated += 1,
-                Outcome::Unchanged => s.unchanged += 1,
+        // Different listings go concurrently (their KV reads, publishes, acks and KV writes
+        // pipelined on the one connection); the copies of one listing go in input order.
+        let mut outcomes = futures::stream::iter(by_listing(listings))
+            .map(|group: Vec<usize>| async move {
+                let mut out = Vec::with_capacity(group.len());
+                for i in group {
+                    out.push(self.publish_listing(&listings[i]).await?);
+                }
+                Ok::<_, anyhow::Error>(out)
+            })
+            .buffer_unordered(PUBLISH_CONCURRENCY);
+        while let Some(group) = outcomes.try_next().await? {
+            for outcome in group {
+                match outcome {
+                    Outcome::Scraped => s.published += 1,
+                    Outcome::Updated => s.updated += 1,
+                    Outcome::Unchanged => s.unchanged += 1,
+                }
             }
         }
+        let mut acks = Vec::with_capacity(rejections.len());
         for r in rejections {
             let env = Envelope::new(
                 SERVICE,
@@ -124,12 +161,18 @@ impl Publisher {
                 r.listing_id.clone(),
                 r.clone(),
             );
-            nats::publish_event(&self.js, subjects::LISTING_REJECTED, &env).await?;
+            acks.push(
+                nats::publish_event_nowait(&self.js, subjects::LISTING_REJECTED, &env).await?,
+            );
             if r.kind == RejectionKind::Blocked {
                 s.blocked += 1;
             } else {
                 s.rejected += 1;
             }
+        }
+        // All published first, then the acks awaited: pipelined.
+        for ack in acks {
+            ack.await?;
         }
         Ok(s)
     }
@@ -226,6 +269,32 @@ enum Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn copies_of_a_listing_stay_in_order() {
+        let l = |id: &str, t: &str| Listing {
+            listing_id: id.into(),
+            title: Some(t.into()),
+            ..Default::default()
+        };
+        let input = [
+            l("1", "a"),
+            l("2", "b"),
+            l("1", "c"),
+            l("3", "d"),
+            l("2", "e"),
+        ];
+        let groups = by_listing(&input);
+        let titles: Vec<Vec<&str>> = groups
+            .iter()
+            .map(|g| {
+                g.iter()
+                    .map(|&i| input[i].title.as_deref().unwrap())
+                    .collect()
+            })
+            .collect();
+        assert_eq!(titles, vec![vec!["a", "c"], vec!["b", "e"], vec!["d"]]);
+    }
 
     #[test]
     fn price_cut_is_a_key_change_and_title_is_not() {
