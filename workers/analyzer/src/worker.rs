@@ -99,18 +99,80 @@ pub async fn run(
         let cards = cards.clone();
         let scoring = scoring.clone();
         async move {
-            let mut results = Vec::with_capacity(batch.len());
-            for m in &batch {
-                let kv = Buckets {
-                    alerted: &alerted,
-                    cards: &cards,
-                };
-                results.push(handle(&js, kv, &scoring, threshold, &m.payload).await);
-            }
+            let kv = Buckets {
+                alerted: &alerted,
+                cards: &cards,
+            };
+            let results = handle_batch(&js, kv, &scoring, threshold, &batch).await;
             (batch, results)
         }
     })
     .await
+}
+
+/// Just the listing id of an event (its CloudEvents `subject`), read without the payload.
+#[derive(Deserialize)]
+struct SubjectOnly {
+    subject: Option<String>,
+}
+
+/// Indices of `batch` grouped by listing, groups in order of first appearance, each group in
+/// delivery order. A message whose listing cannot be read is a group of its own.
+fn by_listing(batch: &[jetstream::Message]) -> Vec<Vec<usize>> {
+    let mut index = std::collections::HashMap::<String, usize>::with_capacity(batch.len());
+    let mut groups: Vec<Vec<usize>> = Vec::with_capacity(batch.len());
+    for (i, m) in batch.iter().enumerate() {
+        let subject = serde_json::from_slice::<SubjectOnly>(&m.payload)
+            .ok()
+            .and_then(|s| s.subject);
+        match subject {
+            Some(key) => match index.get(&key) {
+                Some(&g) => groups[g].push(i),
+                None => {
+                    index.insert(key, groups.len());
+                    groups.push(vec![i]);
+                }
+            },
+            None => groups.push(vec![i]),
+        }
+    }
+    groups
+}
+
+/// Handles a batch: different listings concurrently (their KV reads and writes and their
+/// publishes and acks pipelined on the one connection instead of one round trip after
+/// another), the messages of one listing one after another in delivery order. Scoring itself
+/// stays on this task (one core). Returns one result per message, in batch order.
+async fn handle_batch(
+    js: &jetstream::Context,
+    kv: Buckets<'_>,
+    scoring: &ScoringConfig,
+    threshold: u8,
+    batch: &[jetstream::Message],
+) -> Vec<Result<(), HandleError>> {
+    use futures::StreamExt as _;
+    let mut results: Vec<Option<Result<(), HandleError>>> = batch.iter().map(|_| None).collect();
+    let mut done = futures::stream::iter(by_listing(batch))
+        .map(|group: Vec<usize>| async move {
+            let mut out = Vec::with_capacity(group.len());
+            for i in group {
+                out.push((
+                    i,
+                    handle(js, kv, scoring, threshold, &batch[i].payload).await,
+                ));
+            }
+            out
+        })
+        .buffer_unordered(BATCH);
+    while let Some(group) = done.next().await {
+        for (i, r) in group {
+            results[i] = Some(r);
+        }
+    }
+    results
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|| Err(HandleError::Transient("not handled".into()))))
+        .collect()
 }
 
 /// Writes `state` under `key` if the key is still at `revision` (`None`: if it does not
