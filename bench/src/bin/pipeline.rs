@@ -121,7 +121,20 @@ struct WorkerProc {
 
 impl WorkerProc {
     fn spawn(name: &'static str, url: &str, data_dir: &Path) -> anyhow::Result<Self> {
-        let child = Command::new(std::env::current_exe()?)
+        // GSA_BENCH_PERF=<worker>: run that worker under `perf record` (profiling runs only;
+        // its memory figures are then perf's).
+        let perf = std::env::var("GSA_BENCH_PERF").ok().filter(|w| w == name);
+        let mut cmd = match &perf {
+            Some(_) => {
+                let mut c = Command::new("perf");
+                c.args(["record", "-F", "499", "--call-graph", "dwarf,16384", "-o"])
+                    .arg(format!("perf-{name}.data"))
+                    .arg(std::env::current_exe()?);
+                c
+            }
+            None => Command::new(std::env::current_exe()?),
+        };
+        let child = cmd
             .args(["worker", name])
             .env("NATS_URL", url)
             .env("GSA_DATA_DIR", data_dir)
