@@ -274,7 +274,7 @@ async fn run(command: Command, cfg: Config) -> anyhow::Result<std::process::Exit
         Command::Up => services::up(cfg).await,
         Command::Worker { name } => services::worker(cfg, name).await,
         Command::Gateway => services::gateway(cfg).await,
-        Command::Client { action } => client::run(&cfg, action),
+        Command::Client { action } => client::run(&cfg, action).await,
         Command::Keys { action } => keys::run(&cfg, action).await,
         Command::User { action } => user::run(&cfg, action).await,
         Command::Alerts {

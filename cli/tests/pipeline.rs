@@ -175,6 +175,28 @@ async fn real_pages_flow_through_nats_to_sqlite_and_the_authenticated_api() {
     let creds: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let secret = creds["client_secret"].as_str().unwrap().to_string();
     assert!(secret.len() >= 32);
+    // Registering a client is audited on gsa.audit.client_changed, stored by the logging
+    // worker, and the event never holds the secret.
+    let audit: String = wait_for(
+        "client_changed audit event stored",
+        Duration::from_secs(30),
+        || {
+            conn.query_row(
+                "SELECT data FROM events WHERE type = 'gsa.audit.client_changed.v1'",
+                [],
+                |r| r.get(0),
+            )
+            .ok()
+        },
+    );
+    assert!(
+        audit.contains("e2e-tester") && audit.contains("created"),
+        "{audit}"
+    );
+    assert!(
+        !audit.contains(&secret),
+        "the audit event must not hold the secret"
+    );
     let base = format!("http://{}", env.http);
     let http = reqwest::Client::new();
     wait_for("gateway up", Duration::from_secs(30), || {
