@@ -95,6 +95,45 @@ fn figures(l: &Listing) -> String {
     s
 }
 
+/// What changed against the listing's previous card (`previous_score`,
+/// `previous_model_version`, `changes`), factor by factor with the cause; empty for a first card.
+fn changes_html(c: &ScoreCard) -> String {
+    let Some(prev_model) = &c.previous_model_version else {
+        return String::new();
+    };
+    let score = |v: Option<u8>| v.map_or_else(|| "not scored".to_string(), |x| x.to_string());
+    let mut s = format!(
+        "<h2>Since the last score</h2><div class=\"card\" id=\"score-changes\"><p>Previous score <strong id=\"previous-score\">{}</strong> (model <code>{}</code>), now <strong>{}</strong>{}.</p>",
+        score(c.previous_score),
+        e(prev_model),
+        score(c.score),
+        if prev_model == &c.model_version {
+            String::new()
+        } else {
+            format!(" (model <code>{}</code>)", e(&c.model_version))
+        }
+    );
+    if c.changes.is_empty() {
+        s.push_str("<p class=\"muted\">No factor changed.</p>");
+    } else {
+        s.push_str("<ul class=\"ev\" id=\"changes\">");
+        let p = |v: Option<f64>| v.map_or_else(|| "none".to_string(), pts);
+        for ch in &c.changes {
+            let _ = write!(
+                s,
+                "<li class=\"change\"><strong>{}</strong> {} → {}: <span class=\"reason\">{}</span></li>",
+                e(&ch.factor.replace('_', " ")),
+                p(ch.old_points),
+                p(ch.new_points),
+                e(&ch.reason)
+            );
+        }
+        s.push_str("</ul>");
+    }
+    s.push_str("</div>");
+    s
+}
+
 fn card_html(c: &ScoreCard) -> String {
     let mut s = String::new();
     match c.score {
@@ -121,6 +160,7 @@ fn card_html(c: &ScoreCard) -> String {
         "<h2>Write-up</h2><p id=\"write-up\">{}</p></div>",
         e(&c.summary)
     );
+    s.push_str(&changes_html(c));
     if !c.buckets.is_empty() {
         let _ = write!(
             s,
@@ -317,5 +357,63 @@ pub async fn page(v: Viewer, State(st): State<AppState>, Path(id): Path<String>)
             html::respond(StatusCode::OK, html::page(&title, &v, Nav::Other, true, &b))
         }
         Err(err) => html::error_page(&v, StatusCode::INTERNAL_SERVER_ERROR, &err.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A card as the analyzer writes it, from JSON (only the fields the page needs differ).
+    fn card(extra: serde_json::Value) -> ScoreCard {
+        let mut v = serde_json::json!({
+            "listing_id": "2099977", "listing_event_id": "ev-2", "model_version": "rules-2+cfg.aa",
+            "applicable": true, "score": 71, "confidence": "B",
+            "real_estate": {"included": true, "basis": "stated", "reason": "the listing says so"},
+            "buckets": [], "factors": [], "caps": [], "facts": [], "missing": [], "questions": [],
+            "dscr": null, "valuation": null, "summary": "A gas station."
+        });
+        if let (Some(m), serde_json::Value::Object(x)) = (v.as_object_mut(), extra) {
+            m.extend(x);
+        }
+        serde_json::from_value(v).expect("a score card")
+    }
+
+    #[test]
+    fn a_rescored_card_says_what_changed_and_why_escaped() {
+        let c = card(serde_json::json!({
+            "previous_score": 55,
+            "previous_model_version": "rules-1+cfg.<b>",
+            "changes": [
+                {"factor": "price_to_cash_flow", "old_points": 8.0, "new_points": 16.0,
+                 "reason": "price_to_cash_flow 8 -> 16: asking price cut from $1,200,000 to $1,000,000 <script>alert(1)</script>"},
+                {"factor": "real_estate_in_deal", "old_points": null, "new_points": 15.5,
+                 "reason": "real estate now included"}
+            ]
+        }));
+        let html = card_html(&c);
+        assert!(html.contains("<h2>Since the last score</h2>"), "{html}");
+        assert!(html.contains("Previous score <strong id=\"previous-score\">55</strong> (model <code>rules-1+cfg.&lt;b&gt;</code>), now <strong>71</strong> (model <code>rules-2+cfg.aa</code>)."), "{html}");
+        assert!(html.contains("<strong>price to cash flow</strong> 8 → 16: <span class=\"reason\">price_to_cash_flow 8 -&gt; 16: asking price cut from $1,200,000 to $1,000,000 &lt;script&gt;alert(1)&lt;/script&gt;</span>"), "{html}");
+        assert!(
+            html.contains("<strong>real estate in deal</strong> none → 15.5:"),
+            "{html}"
+        );
+        assert!(
+            !html.contains("<script>") && !html.contains("<b>"),
+            "{html}"
+        );
+        // The change list comes before the buckets and factors, right under the score.
+        assert!(html.find("Since the last score") < html.find("Real estate"));
+    }
+
+    #[test]
+    fn a_first_card_has_no_history_section_and_an_unchanged_one_says_so() {
+        assert!(!card_html(&card(serde_json::json!({}))).contains("Since the last score"));
+        let html = card_html(&card(serde_json::json!({
+            "previous_score": null, "previous_model_version": "rules-2+cfg.aa", "changes": []
+        })));
+        assert!(html.contains("Previous score <strong id=\"previous-score\">not scored</strong> (model <code>rules-2+cfg.aa</code>), now <strong>71</strong>."), "{html}");
+        assert!(html.contains("No factor changed."), "{html}");
     }
 }

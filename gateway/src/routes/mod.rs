@@ -140,7 +140,10 @@ async fn harden(req: Request, next: Next) -> Response {
     let defaults: [(HeaderName, &str); 6] = [
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::X_FRAME_OPTIONS, "DENY"),
-        (header::REFERRER_POLICY, "no-referrer"),
+        // Not `no-referrer`: under it a browser sends `Origin: null` with its form posts, and
+        // the login, logout and paste forms (which check `Origin`) would always be refused.
+        // `same-origin` still sends nothing to other sites (a listing's BizBuySell link).
+        (header::REFERRER_POLICY, "same-origin"),
         (
             header::CONTENT_SECURITY_POLICY,
             "default-src 'none'; frame-ancestors 'none'",

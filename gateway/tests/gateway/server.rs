@@ -13,7 +13,7 @@ async fn ping_health_and_security_headers() {
     for (h, v) in [
         ("x-content-type-options", "nosniff"),
         ("x-frame-options", "DENY"),
-        ("referrer-policy", "no-referrer"),
+        ("referrer-policy", "same-origin"),
         ("cache-control", "no-store"),
     ] {
         assert_eq!(r.headers()[h], v, "{h}");
