@@ -57,6 +57,7 @@ pub async fn run(cfg: Config, input: Option<PathBuf>, timeout_s: u64) -> anyhow:
         "no pages or data sets found in {}",
         input.display()
     );
+    let scoring = gsa_analyzer::ScoringConfig::from_env()?;
     let _server = nats_server::ensure(&cfg).await?;
     let client = nats::connect(&cfg.nats_url, "demo").await?;
     let js = async_nats::jetstream::new(client.clone());
@@ -72,9 +73,9 @@ pub async fn run(cfg: Config, input: Option<PathBuf>, timeout_s: u64) -> anyhow:
         }));
     }
     {
-        let (cfg, js, sd) = (cfg.clone(), js.clone(), sd.clone());
+        let (cfg, js, sd, scoring) = (cfg.clone(), js.clone(), sd.clone(), scoring.clone());
         tasks.push(tokio::spawn(async move {
-            gsa_analyzer::worker::run(&cfg, js, gsa_analyzer::ScoringConfig::default(), sd).await
+            gsa_analyzer::worker::run(&cfg, js, scoring, sd).await
         }));
     }
 
@@ -92,7 +93,7 @@ pub async fn run(cfg: Config, input: Option<PathBuf>, timeout_s: u64) -> anyhow:
     }
     eprintln!("scraper: {total}");
 
-    let result = wait_until_scored(&cfg, &ids, &js, Duration::from_secs(timeout_s)).await;
+    let result = wait_until_scored(&cfg, &ids, &js, &scoring, Duration::from_secs(timeout_s)).await;
     trigger.trigger();
     for t in tasks {
         let _ = t.await;
@@ -123,14 +124,39 @@ async fn wait_until_scored(
     cfg: &Config,
     ids: &BTreeSet<String>,
     js: &async_nats::jetstream::Context,
+    scoring: &gsa_analyzer::ScoringConfig,
     timeout: Duration,
 ) -> anyhow::Result<Vec<Row>> {
     let start = Instant::now();
+    let model = scoring.model_version();
     let mut backfilled = false;
+    let mut rescored = false;
     loop {
         let (rows, missing) = read_rows(&cfg.db_path(), ids)?;
-        if missing.is_empty() {
+        let stale: BTreeSet<String> = rows
+            .iter()
+            .filter(|r| r.card.model_version != model)
+            .map(|r| r.listing.listing_id.clone())
+            .collect();
+        if missing.is_empty() && stale.is_empty() {
             return Ok(rows);
+        }
+        if missing.is_empty() && !rescored {
+            // Stored cards made by an older model (the listings themselves are unchanged, so
+            // nothing was republished): re-score them, as `gsa rescore` would, so the table
+            // never mixes models.
+            rescored = true;
+            let stored: Vec<_> = gsa_analyzer::rescore::read_store(&cfg.db_path())?
+                .into_iter()
+                .filter(|s| stale.contains(&s.listing.listing_id))
+                .collect();
+            let summary =
+                gsa_analyzer::rescore::run(js, stored, scoring, cfg.alert_threshold, false, |_| {})
+                    .await?;
+            eprintln!(
+                "{} listings were scored by an older model; {summary}",
+                stale.len()
+            );
         }
         if !backfilled && start.elapsed() > Duration::from_secs(5) {
             backfilled = true;

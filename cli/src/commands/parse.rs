@@ -7,8 +7,8 @@ use std::process::ExitCode;
 
 use super::inputs;
 
-/// Runs the command. Exit code 0 when every input was read (rejections included), 1 when a
-/// file could not be read at all.
+/// Runs the command. Exit code 0 when at least one listing was read (rejections of other
+/// records included), 1 when a file could not be read at all or nothing became a listing.
 pub fn run(files: &[PathBuf]) -> anyhow::Result<ExitCode> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
@@ -43,7 +43,7 @@ pub fn run(files: &[PathBuf]) -> anyhow::Result<ExitCode> {
     }
     out.flush()?;
     eprintln!("parsed {listings} listings, {rejected} rejected, {failed} unreadable inputs");
-    Ok(if failed > 0 {
+    Ok(if failed > 0 || (listings == 0 && rejected > 0) {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
