@@ -423,6 +423,16 @@ async fn a_person_logs_in_reads_the_ranking_pastes_a_listing_and_logs_out_in_chr
     // 1. Not logged in: / sends the visitor to the login page.
     c.goto(&format!("{base}/")).await.unwrap();
     at_path(&c, "/login?return_to=%2F").await;
+    assert_eq!(
+        c.execute(
+            "return getComputedStyle(document.body).backgroundColor",
+            vec![]
+        )
+        .await
+        .unwrap(),
+        "rgb(246, 247, 249)",
+        "the login page's stylesheet is allowed by its CSP"
+    );
     shots(&c, "login").await;
 
     // 2. Log in.
@@ -462,6 +472,18 @@ async fn a_person_logs_in_reads_the_ranking_pastes_a_listing_and_logs_out_in_chr
         .await
         .contains("not an appraisal"));
     shots(&c, "listings").await;
+    // On a phone the asking price stays in view (the location moves under the title).
+    c.set_window_size(375, 900).await.unwrap();
+    let right = js_i64(
+        &c,
+        "return Math.ceil(document.querySelector('#listings tbody tr td:nth-child(4)').getBoundingClientRect().right)",
+    )
+    .await;
+    assert!(
+        right <= 375,
+        "asking price cell ends at {right} px on a 375 px screen"
+    );
+    c.set_window_size(1280, 900).await.unwrap();
 
     // 4. Open it: score, factors with evidence.
     c.find(Locator::LinkText(&top_title))

@@ -41,7 +41,8 @@ pub fn q(s: &str) -> String {
 }
 
 /// The stylesheet: readable on a 375 px phone (tables scroll sideways inside their box, forms
-/// wrap, less important columns hide under 640 px).
+/// wrap, less important columns hide under 640 px, and under 480 px the ranked table shows the
+/// location under the title so the asking price stays in view). The login page uses it too.
 pub const CSS: &str = r#"
 *{box-sizing:border-box}
 body{margin:0;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d2329;background:#f6f7f9}
@@ -69,7 +70,11 @@ ul.ev{margin:.25rem 0 0;padding-left:1.1rem;font-size:.9rem}
 svg{max-width:100%;height:auto}
 pre.tail{background:#111;color:#d7f5d7;padding:.5rem;min-height:6rem;max-height:24rem;overflow:auto;white-space:pre-wrap;font-size:.8rem}
 .pager{margin:1rem 0}
-@media (max-width:640px){.wide{display:none}main{padding:.5rem}.big{font-size:1.8rem}input,select{max-width:9rem}}
+.narrow{display:none}
+form.login{max-width:22rem;margin:2rem auto;background:#fff;padding:1rem 1.25rem;border-radius:6px;display:flex;flex-direction:column;gap:.75rem}
+form.login label{display:flex;flex-direction:column;font-size:.9rem;color:#4a5560}form.login input{max-width:none}
+@media (max-width:640px){.wide{display:none}main{padding:.5rem}.big{font-size:1.8rem}input,select{max-width:9rem}th,td{padding:.35rem .3rem}}
+@media (max-width:480px){.mid{display:none}.narrow{display:block}}
 "#;
 
 /// The live log tail: reads its URL from `#tail[data-src]` and appends each record as text.
@@ -84,13 +89,20 @@ fn hash(s: &str) -> String {
     format!("'sha256-{}'", STANDARD.encode(Sha256::digest(s.as_bytes())))
 }
 
+/// The CSP source that allows the inline [`CSS`] (for pages outside the dashboard frame, such as
+/// the login page).
+pub fn style_src() -> &'static str {
+    static SRC: OnceLock<String> = OnceLock::new();
+    SRC.get_or_init(|| hash(CSS))
+}
+
 /// The Content Security Policy of every dashboard page.
 pub fn csp() -> &'static str {
     static CSP: OnceLock<String> = OnceLock::new();
     CSP.get_or_init(|| {
         format!(
             "default-src 'none'; style-src {}; script-src {}; connect-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-            hash(CSS),
+            style_src(),
             hash(TAIL_JS)
         )
     })

@@ -91,12 +91,12 @@ fn row_html(r: &Row) -> String {
         Some(false) => "no",
         None => "?",
     };
+    let loc = e(&loc);
     format!(
-        "<tr><td class=\"num\">{score}</td><td><a href=\"/listings/{}\">{}</a></td><td>{}</td>\
+        "<tr><td class=\"num\">{score}</td><td><a href=\"/listings/{}\">{}</a><div class=\"muted narrow\">{loc}</div></td><td class=\"mid\">{loc}</td>\
 <td class=\"num\">{}</td><td class=\"num wide\">{}</td><td class=\"num wide\">{}</td><td class=\"wide\">{re}</td><td class=\"wide muted\">{}</td></tr>",
         q(&r.listing_id),
         e(title),
-        e(&loc),
         money(r.int("asking_price")),
         money(r.int("cash_flow")),
         r.multiple.map(|m| format!("{m:.1}x")).unwrap_or_else(|| "–".into()),
@@ -148,7 +148,7 @@ pub async fn page(v: Viewer, State(st): State<AppState>, RawQuery(raw): RawQuery
         body.push_str("<p id=\"no-listings\">No listing matches.</p>");
     } else {
         body.push_str(
-            "<div class=\"scroll\"><table id=\"listings\"><thead><tr><th class=\"num\">Score</th><th>Listing</th><th>Location</th>\
+            "<div class=\"scroll\"><table id=\"listings\"><thead><tr><th class=\"num\">Score</th><th>Listing</th><th class=\"mid\">Location</th>\
 <th class=\"num\">Asking</th><th class=\"num wide\">Cash flow</th><th class=\"num wide\">Multiple</th><th class=\"wide\">Real estate</th><th class=\"wide\">Model</th></tr></thead><tbody>",
         );
         for r in &rows {

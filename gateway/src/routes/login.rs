@@ -115,14 +115,16 @@ async fn login_page(
     let attr = |s: &str| html_escape::encode_double_quoted_attribute(s).to_string();
     let html = format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
-<title>Sign in - Gas Station Analyzer</title></head><body>\n\
-<h1>Sign in</h1>\n\
-<form method=\"post\" action=\"/login\">\n\
+<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+<title>Sign in - Gas Station Analyzer</title><style>{}</style></head><body>\n\
+<header><span class=\"brand\">Gas Station Analyzer</span></header>\n\
+<main><form class=\"login\" method=\"post\" action=\"/login\">\n<h1>Sign in</h1>\n\
 <input type=\"hidden\" name=\"csrf\" value=\"{}\">\n\
 <input type=\"hidden\" name=\"return_to\" value=\"{}\">\n\
 <label>User <input name=\"username\" autocomplete=\"username\" required></label>\n\
 <label>Password <input name=\"password\" type=\"password\" autocomplete=\"current-password\" required></label>\n\
-<button type=\"submit\">Sign in</button>\n</form>\n</body></html>\n",
+<button class=\"primary\" type=\"submit\">Sign in</button>\n</form></main>\n</body></html>\n",
+        crate::dashboard::html::CSS,
         attr(&csrf),
         attr(&return_to)
     );
@@ -133,10 +135,13 @@ async fn login_page(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/html; charset=utf-8"),
     );
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'none'; form-action 'self'; frame-ancestors 'none'"),
+    let csp = format!(
+        "default-src 'none'; style-src {}; form-action 'self'; frame-ancestors 'none'",
+        crate::dashboard::html::style_src()
     );
+    if let Ok(v) = HeaderValue::from_str(&csp) {
+        h.insert(header::CONTENT_SECURITY_POLICY, v);
+    }
     h.insert(
         header::SET_COOKIE,
         cookie_header(
