@@ -4,38 +4,16 @@
 //! nothing; an edited copy with a lower asking price gives a `gsa.listing.updated.v1` event and
 //! a new score in `score_history`.
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use gsa_common::testkit::{free_port, NatsServer};
 
+mod common;
+use common::{testdata, wait_for, KillOnDrop};
+
 const CAR_WASH: &str = "detail-self-serve-car-wash-coalinga-ca-2026.html";
-
-fn testdata(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../testdata")
-        .join(rel)
-}
-
-struct KillOnDrop(Child);
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn wait_for<T>(what: &str, timeout: Duration, mut f: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + timeout;
-    loop {
-        if let Some(v) = f() {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
 
 /// Writes `bytes` to `dir/name` atomically (temp name without an inbox extension, then rename),
 /// as a browser's "Save Page As" ends.

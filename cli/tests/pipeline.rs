@@ -2,20 +2,16 @@
 //! port) -> analyzer and logging worker in `gsa up` -> SQLite -> authenticated
 //! `GET /api/listings` over loopback HTTP.
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
 
 use gsa_common::testkit::{free_port, NatsServer};
 
+mod common;
+use common::{testdata, wait_for, KillOnDrop};
+
 fn gsa() -> Command {
     Command::new(env!("CARGO_BIN_EXE_gsa"))
-}
-
-fn testdata(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../testdata")
-        .join(rel)
 }
 
 struct Env {
@@ -43,25 +39,6 @@ impl Env {
             String::from_utf8_lossy(&out.stderr)
         );
         out
-    }
-}
-
-struct KillOnDrop(Child);
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn wait_for<T>(what: &str, timeout: Duration, mut f: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + timeout;
-    loop {
-        if let Some(v) = f() {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(100));
     }
 }
 

@@ -6,20 +6,17 @@
 //! a price cut against the rescored card it kept in `gsa_cards`.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
 
 use gsa_common::testkit::{free_port, NatsServer};
 use gsa_schemas::{RescoreDigest, ScoreCard};
 
+mod common;
+use common::{testdata, wait_for, KillOnDrop};
+
 /// The new model: looser price bands, real estate inferred from 5x.
 const NEW_CONFIG: &str = "[price]\nbusiness_only_bounds = [3.5, 4.5, 6.0, 8.0]\nwith_real_estate_bounds = [8.0, 9.0, 10.0, 12.0]\ninfer_real_estate_min_multiple = 5.0\n";
-
-fn testdata(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../testdata")
-        .join(rel)
-}
 
 struct Env {
     nats: String,
@@ -63,25 +60,6 @@ impl Env {
     }
     fn db(&self) -> PathBuf {
         self.data.path().join("gsa.db")
-    }
-}
-
-struct KillOnDrop(Child);
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn wait_for<T>(what: &str, timeout: Duration, mut f: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + timeout;
-    loop {
-        if let Some(v) = f() {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(100));
     }
 }
 
