@@ -197,3 +197,75 @@ pub fn hubbard() -> Listing {
     }
     .with_content_hash()
 }
+
+/// The listings of a BizBuySell detail-page scrape (`arnenoori-detail-scrape-*.csv`: one row per
+/// detail page, with the page's full business description), in file order. Ids are
+/// `<file stem>#<row>` (1-based data row). Read as the scraper would map the labelled rows; no
+/// text is changed.
+pub fn detail_scrape(file: &str) -> Vec<Listing> {
+    let path = testdata().join("bizbuysell/datasets").join(file);
+    let mut rd = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_path(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let headers = rd.headers().expect("csv headers").clone();
+    let col = |name: &str| headers.iter().position(|h| h == name);
+    let (title, loc, price, cf, rev, ebitda, desc, url, fin) = (
+        col("Title"),
+        col("Location"),
+        col("Asking Price"),
+        col("Cash Flow"),
+        col("Gross Revenue"),
+        col("EBITDA"),
+        col("Business Description"),
+        col("URL"),
+        col("Financing"),
+    );
+    let stem = file.trim_end_matches(".csv");
+    rd.records()
+        .enumerate()
+        .map(|(i, rec)| {
+            let rec = rec.expect("csv record");
+            let get = |c: Option<usize>| {
+                c.and_then(|c| rec.get(c))
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+            };
+            let (city, state) = split_location(&get(loc).unwrap_or_default());
+            Listing {
+                listing_id: format!("{stem}#{}", i + 1),
+                title: get(title),
+                city,
+                state,
+                country: Some("US".into()),
+                asking_price: money(get(price).as_deref()),
+                cash_flow: money(get(cf).as_deref()),
+                gross_revenue: money(get(rev).as_deref()),
+                ebitda: money(get(ebitda).as_deref()),
+                description: get(desc),
+                url: get(url),
+                financing: get(fin),
+                source: ListingSource::DetailPage,
+                fetched_at: Utc
+                    .with_ymd_and_hms(2023, 6, 15, 0, 0, 0)
+                    .single()
+                    .expect("date"),
+                ..Default::default()
+            }
+            .with_content_hash()
+        })
+        .collect()
+}
+
+/// Every real listing with a description shipped in `testdata/`: the 30 fuel listings, the
+/// Hubbard case, the 1,062 detail-page descriptions of the two detail scrapes and the 521 search
+/// API records. Used by the pinned-card test and the scoring bench.
+pub fn all_real_listings() -> Vec<Listing> {
+    let mut out = fuel_listings();
+    out.push(hubbard());
+    out.extend(detail_scrape("arnenoori-detail-scrape-us-2023-subset.csv"));
+    out.extend(detail_scrape("arnenoori-detail-scrape-texas-2023.csv"));
+    out.extend((0..api_len()).map(api_listing));
+    out
+}
