@@ -80,28 +80,30 @@ const PROVINCE_NAMES: &[&str] = &[
 ];
 
 static FUEL: Lazy<Regex> = Lazy::new(|| {
-    Regex::new(
+    crate::text::regex(
         r"(?i)\bgas(?:oline)?\s+stations?\b|\bgas\s*(?:&|and|/)\s*(?:convenience|c-?\s?store|diesel|food|mart|grocery)\b|\bgas\s+(?:pumps?|sales|volume|canopy|island|dispensers?|supply)\b|\bfuel\s+(?:stations?|stops?|centers?|centres?|retail(?:er)?|sales|business|docks?)\b|\bfuel(?:ing)?\b|\bgasoline\b|\bdiesel\b|\bgallons?\b|\btruck\s*stops?\b|\btravel\s+(?:center|centre|plaza|stop)s?\b|\btruck\s+plaza\b|\bfilling\s+station\b|\bservice\s+station\b|\bpetrol(?:eum)?\b|\bMPDs?\b|\bdispensers?\b|\bUSTs?\b|\bunderground\s+storage\s+tanks?\b|\bpumps?\s+(?:and|&)\s+tanks\b|\btanks\s+(?:and|&)\s+pumps\b|\bbranded\s+(?:gas|station|fuel)\b|\b(?:chevron|shell|exxon|mobil|bp|texaco|valero|marathon|sunoco|citgo|conoco|arco|sinclair|phillips\s+66|circle\s+k|76)\s*(?:-?\s*branded|station|gas|fuel|ampm)\b",
     )
-    .expect("static regex")
 });
 static TRUCK_STOP: Lazy<Regex> = Lazy::new(|| {
-    Regex::new(r"(?i)\btruck\s*stops?\b|\btravel\s+(?:center|centre|plaza)s?\b|\btruck\s+plaza\b")
-        .expect("static regex")
+    crate::text::regex(
+        r"(?i)\btruck\s*stops?\b|\btravel\s+(?:center|centre|plaza)s?\b|\btruck\s+plaza\b",
+    )
 });
 static CSTORE: Lazy<Regex> = Lazy::new(|| {
-    Regex::new(r"(?i)\bconvenien\w*\s+stores?\b|\bc-?\s?stores?\b|\bfood\s+mart\b|\bmini[- ]?mart\b|\bgrocery\b|\bconvenience\b|\bsmoke\s+shop\b|\bdeli\b")
-        .expect("static regex")
+    crate::text::regex(
+        r"(?i)\bconvenien\w*\s+stores?\b|\bc-?\s?stores?\b|\bfood\s+mart\b|\bmini[- ]?mart\b|\bgrocery\b|\bconvenience\b|\bsmoke\s+shop\b|\bdeli\b",
+    )
 });
-static CAR_WASH: Lazy<Regex> =
-    Lazy::new(|| Regex::new(r"(?i)\bcar\s*wash(?:es)?\b").expect("static regex"));
+static CAR_WASH: Lazy<Regex> = Lazy::new(|| crate::text::regex(r"(?i)\bcar\s*wash(?:es)?\b"));
 static LIQUOR: Lazy<Regex> = Lazy::new(|| {
-    Regex::new(r"(?i)\bliquor\b|\bLCBO\b|\bwine\s*(?:&|and)\s*spirits\b|\bpackage\s+store\b|\bbeer\s+store\b")
-        .expect("static regex")
+    crate::text::regex(
+        r"(?i)\bliquor\b|\bLCBO\b|\bwine\s*(?:&|and)\s*spirits\b|\bpackage\s+store\b|\bbeer\s+store\b",
+    )
 });
 static DEVELOPMENT: Lazy<Regex> = Lazy::new(|| {
-    Regex::new(r"(?i)\bdevelopment\s+(?:site|land|parcel)\b|\bland\s+for\s+sale\b|\bvacant\s+land\b|\bbuild[- ]to[- ]suit\b|\bpad\s+site\b|\bshovel[- ]ready\b")
-        .expect("static regex")
+    crate::text::regex(
+        r"(?i)\bdevelopment\s+(?:site|land|parcel)\b|\bland\s+for\s+sale\b|\bvacant\s+land\b|\bbuild[- ]to[- ]suit\b|\bpad\s+site\b|\bshovel[- ]ready\b",
+    )
 });
 
 /// How much one fuel term says about the site (see the module documentation).

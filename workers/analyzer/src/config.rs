@@ -351,7 +351,29 @@ impl ScoringConfig {
 
     /// `rules-2+cfg.<first 8 hex of SHA-256 of the canonical config>`: canonical JSON with keys
     /// sorted, so comments and key order in the file do not change it, but any value does.
+    ///
+    /// Memoised per thread against the last configuration seen (compared field by field, a few
+    /// hundred nanoseconds), because [`crate::score`] stamps it on every card and serialising
+    /// and hashing the config cost more than scoring a short listing.
     pub fn model_version(&self) -> String {
+        thread_local! {
+            static LAST: std::cell::RefCell<Option<(ScoringConfig, String)>> =
+                const { std::cell::RefCell::new(None) };
+        }
+        LAST.with(|last| {
+            let mut last = last.borrow_mut();
+            if let Some((cfg, version)) = last.as_ref() {
+                if cfg == self {
+                    return version.clone();
+                }
+            }
+            let version = self.compute_model_version();
+            *last = Some((self.clone(), version.clone()));
+            version
+        })
+    }
+
+    fn compute_model_version(&self) -> String {
         let value = serde_json::to_value(self).unwrap_or(serde_json::Value::Null);
         let canonical = serde_json::to_vec(&value).unwrap_or_default();
         let hash = hex::encode(Sha256::digest(&canonical));

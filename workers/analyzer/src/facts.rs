@@ -278,7 +278,7 @@ impl<'a> Scan<'a> {
 }
 
 fn re(p: &str) -> Regex {
-    Regex::new(p).expect("static regex")
+    crate::text::regex(p)
 }
 
 /// `NUM MULT` [range] as named groups a1/m1/a2/m2 (range separator group `sep`).
