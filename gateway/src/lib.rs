@@ -10,6 +10,7 @@
 //! * [`users`], [`sessions`]: dashboard users (roles, argon2id) and their server-side sessions.
 //! * [`throttle`], [`client_addr`]: 429 rate limits and the login brute-force guard.
 //! * [`audit`], [`metrics`]: audit events on NATS (best-effort) and Prometheus counters.
+//! * [`bus`]: the lazily connected NATS client of the live views (alert stream, pipeline lag).
 //! * [`access`]: the read API's caller extractor and scopes.
 //! * [`read`]: the read-only pool over `gsa.db` and the read models (listings, logs, alerts,
 //!   events, the Markdown report).
@@ -19,11 +20,13 @@
 //!   `/.well-known/jwks.json`, `/api/listings`.
 //! * [`state`]: the shared handler context.
 //!
-//! The gateway reads `gsa.db` read-only and knows nothing of NATS consumers.
+//! The gateway reads `gsa.db` read-only; NATS only for what SQLite cannot say (alerts arriving
+//! now, through an ephemeral consumer per stream client, and the workers' consumer lag).
 
 pub mod access;
 pub mod audit;
 pub mod auth;
+pub mod bus;
 pub mod client_addr;
 pub mod config;
 pub mod dashboard;

@@ -1,4 +1,7 @@
-//! `/alerts`: high-score alerts, newest first, with keyset paging.
+//! `/alerts`: high-score alerts, newest first, with keyset paging; a live list fed by
+//! `GET /api/alerts/stream` (same `min_score` filter) above the table; and the pipeline's
+//! health from NATS (consumer lag per durable consumer, dead letters per stream, see
+//! [`crate::metrics::Pipeline`]), so a backlog or a parked alert is visible where alerts are read.
 
 use std::fmt::Write as _;
 
@@ -9,6 +12,7 @@ use axum::response::Response;
 use crate::access::{Viewer, ALERTS_READ};
 use crate::dashboard::html::{self, attr, e, q, Nav};
 use crate::dashboard::listings::{serde_urlencoded_lenient, serde_urlencoded_string};
+use crate::metrics::Pipeline;
 use crate::read::alerts::AlertParams;
 use crate::read::report::usd;
 use crate::read::{self, params};
@@ -27,6 +31,7 @@ pub async fn page(v: Viewer, State(st): State<AppState>, RawQuery(raw): RawQuery
         Ok(x) => x,
         Err(err) => return html::error_page(&v, StatusCode::BAD_REQUEST, &err.to_string()),
     };
+    let min_score = query.min_score;
     let res = read::with_conn(&st, move |conn| match conn {
         None => Ok((vec![], None)),
         Some(c) => read::alerts::page(c, &query),
@@ -38,7 +43,17 @@ pub async fn page(v: Viewer, State(st): State<AppState>, RawQuery(raw): RawQuery
             return html::error_page(&v, StatusCode::INTERNAL_SERVER_ERROR, &err.to_string())
         }
     };
+    let pipeline = st.metrics.pipeline(&st.cfg.nats_url).await;
     let mut body = String::from("<h1>High-score alerts</h1>");
+    let src = match min_score {
+        Some(m) => format!("/api/alerts/stream?min_score={m}"),
+        None => "/api/alerts/stream".to_string(),
+    };
+    let _ = write!(
+        body,
+        "<p class=\"muted\" id=\"live-status\">Live updates need JavaScript.</p><ul class=\"live\" id=\"live\" data-src=\"{}\"></ul>",
+        attr(&src)
+    );
     if items.is_empty() {
         body.push_str("<p id=\"no-alerts\">No alert yet.</p>");
     } else {
@@ -70,8 +85,47 @@ pub async fn page(v: Viewer, State(st): State<AppState>, RawQuery(raw): RawQuery
             attr(&serde_urlencoded_string(&p2))
         );
     }
+    body.push_str(&pipeline_section(&pipeline));
     html::respond(
         StatusCode::OK,
         html::page("Alerts", &v, Nav::Alerts, true, &body),
     )
+}
+
+/// The "Pipeline" section: lag of each durable consumer and dead letters per stream.
+pub fn pipeline_section(p: &Pipeline) -> String {
+    let mut out = String::from("<h2>Pipeline</h2>");
+    if !p.nats_up {
+        out.push_str("<p class=\"err\" id=\"pipeline-down\">NATS does not answer: consumer lag and dead letters are unknown.</p>");
+        return out;
+    }
+    out.push_str("<div class=\"scroll\"><table id=\"pipeline\"><thead><tr><th>Stream</th><th>Consumer</th><th class=\"num\">Lag</th><th class=\"num wide\">Not delivered</th><th class=\"num wide\">Awaiting ack</th></tr></thead><tbody>");
+    for l in &p.lag {
+        let _ = write!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num wide\">{}</td><td class=\"num wide\">{}</td></tr>",
+            e(&l.stream),
+            e(&l.consumer),
+            l.num_pending + l.ack_pending,
+            l.num_pending,
+            l.ack_pending
+        );
+    }
+    out.push_str("</tbody></table></div>");
+    let total: u64 = p.dead_letters.iter().map(|(_, n)| n).sum();
+    if total == 0 {
+        out.push_str("<p id=\"dead-letters\">No dead letters.</p>");
+    } else {
+        let parts: Vec<String> = p
+            .dead_letters
+            .iter()
+            .map(|(s, n)| format!("{} {n}", e(s)))
+            .collect();
+        let _ = write!(
+            out,
+            "<p class=\"err\" id=\"dead-letters\">Dead letters: {} (<code>gsa dlq list</code>, <code>gsa dlq replay</code>).</p>",
+            parts.join(", ")
+        );
+    }
+    out
 }

@@ -67,6 +67,7 @@ th{font-size:.8rem;color:#4a5560;white-space:nowrap}td.num,th.num{text-align:rig
 .desc{white-space:pre-wrap;word-wrap:break-word}
 .muted{color:#66727e;font-size:.85rem}
 ul.ev{margin:.25rem 0 0;padding-left:1.1rem;font-size:.9rem}
+ul.live{margin:.25rem 0 1rem;padding-left:1.1rem}
 svg{max-width:100%;height:auto}
 pre.tail{background:#111;color:#d7f5d7;padding:.5rem;min-height:6rem;max-height:24rem;overflow:auto;white-space:pre-wrap;font-size:.8rem}
 .pager{margin:1rem 0}
@@ -85,6 +86,26 @@ es.addEventListener('log',function(m){try{var r=JSON.parse(m.data);
 el.textContent+=r.time+' '+r.level+' '+r.service+' '+r.message+'\n';el.scrollTop=el.scrollHeight;}catch(e){}});})();
 "#;
 
+/// The alerts page's live list: reads the stream URL from `#live[data-src]` (the page's own
+/// filters) and puts each alert that arrives at the top of `#live`, built with `textContent`
+/// only (an alert's title is a stranger's text). `EventSource` resumes by itself with
+/// `Last-Event-ID` after a dropped connection.
+pub const ALERTS_JS: &str = r#"
+(function(){var box=document.getElementById('live');if(!box||!window.EventSource)return;
+var st=document.getElementById('live-status');
+var es=new EventSource(box.getAttribute('data-src'));
+es.addEventListener('ready',function(){st.textContent='Live: new alerts appear here as they arrive.';});
+es.onerror=function(){st.textContent='Live updates interrupted; reconnecting.';};
+es.addEventListener('alert',function(m){try{var a=JSON.parse(m.data);
+var li=document.createElement('li');var b=document.createElement('strong');b.className='score';
+b.textContent=String(a.score);li.appendChild(b);li.appendChild(document.createTextNode(' '));
+var l=document.createElement('a');l.href='/listings/'+encodeURIComponent(a.listing_id);
+l.textContent=a.title||a.listing_id;li.appendChild(l);
+var loc=[a.city,a.state].filter(function(x){return x;}).join(', ');
+li.appendChild(document.createTextNode((loc?' - '+loc:'')+' - '+String(a.reason||'').replace(/_/g,' ')));
+box.insertBefore(li,box.firstChild);}catch(e){}});})();
+"#;
+
 fn hash(s: &str) -> String {
     format!("'sha256-{}'", STANDARD.encode(Sha256::digest(s.as_bytes())))
 }
@@ -101,9 +122,10 @@ pub fn csp() -> &'static str {
     static CSP: OnceLock<String> = OnceLock::new();
     CSP.get_or_init(|| {
         format!(
-            "default-src 'none'; style-src {}; script-src {}; connect-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+            "default-src 'none'; style-src {}; script-src {} {}; connect-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
             style_src(),
-            hash(TAIL_JS)
+            hash(TAIL_JS),
+            hash(ALERTS_JS)
         )
     })
 }
@@ -154,10 +176,10 @@ pub fn page(title: &str, v: &Viewer, nav: Nav, scores: bool, body: &str) -> Stri
     } else {
         String::new()
     };
-    let script = if nav == Nav::Logs {
-        format!("<script>{TAIL_JS}</script>")
-    } else {
-        String::new()
+    let script = match nav {
+        Nav::Logs => format!("<script>{TAIL_JS}</script>"),
+        Nav::Alerts => format!("<script>{ALERTS_JS}</script>"),
+        _ => String::new(),
     };
     format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
@@ -211,6 +233,7 @@ mod tests {
             Some("https://www.bizbuysell.com/a?b=1&amp;c=2")
         );
         assert!(csp().contains("script-src 'sha256-"));
+        assert!(csp().contains(&hash(ALERTS_JS)) && csp().contains(&hash(TAIL_JS)));
         assert!(!csp().contains("unsafe-inline"));
     }
 }

@@ -36,7 +36,7 @@ pub fn router() -> Router<AppState> {
               (status = 401, description = "invalid_token"), (status = 403, description = "insufficient_scope (admin)")))]
 async fn metrics(bearer: Bearer, State(st): State<AppState>) -> ApiResult<Response> {
     bearer.require_scope("admin")?;
-    let mut resp = st.metrics.render().into_response();
+    let mut resp = st.metrics.render_all(&st.cfg.nats_url).await.into_response();
     resp.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
@@ -170,6 +170,12 @@ const UNANNOTATED: &[(HttpMethod, &str, &str, bool)] = &[
         HttpMethod::Get,
         "/api/alerts",
         "High-score alerts (alerts:read).",
+        true,
+    ),
+    (
+        HttpMethod::Get,
+        "/api/alerts/stream",
+        "High-score alerts as they arrive, server-sent events; filters min_score, state; Last-Event-ID resumes (alerts:read).",
         true,
     ),
     (HttpMethod::Get, "/api/events", "Raw events (admin).", true),
