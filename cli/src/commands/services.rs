@@ -45,7 +45,15 @@ fn spawn_worker(
                 let scoring = gsa_analyzer::ScoringConfig::from_env()?;
                 gsa_analyzer::worker::run(&cfg, js, scoring, sd).await
             }
-            WorkerName::Scraper => gsa_scraper::inbox::run(&cfg, js, sd).await,
+            WorkerName::Scraper => {
+                // The inbox and the schedule side by side; the schedule returns at once when
+                // no URLs are configured.
+                tokio::try_join!(
+                    gsa_scraper::inbox::run(&cfg, js.clone(), sd.clone()),
+                    gsa_scraper::schedule::run(&cfg, js, sd),
+                )
+                .map(|_| ())
+            }
             WorkerName::Notifier => {
                 let opts = gsa_notifier::worker::NotifierOptions::default();
                 gsa_notifier::worker::run(&cfg, js, opts, sd).await
@@ -78,7 +86,8 @@ async fn wait_all(
     })
 }
 
-/// `gsa up`: scraper inbox, analyzer, logging worker, notifier and gateway until
+/// `gsa up`: scraper (inbox, and the schedule when `GSA_SCRAPE_URLS` is set), analyzer,
+/// logging worker, notifier and gateway until
 /// Ctrl-C/SIGTERM; then every service finishes the batch in flight, acks it and closes its
 /// database before the process exits 0.
 pub async fn up(cfg: Config) -> anyhow::Result<ExitCode> {
@@ -135,47 +144,79 @@ pub async fn gateway(cfg: Config) -> anyhow::Result<ExitCode> {
     wait_all(vec![task]).await
 }
 
-/// How `gsa scrape` fetches live pages (see `gsa_scraper::fetch` for the rules).
+/// How `gsa scrape` fetches live pages (see `gsa_scraper::fetch` for the rules). Each flag
+/// overrides its `GSA_SCRAPE_*` variable and the `[scrape]` table of the config file.
 #[derive(Debug, Clone, clap::Args)]
 pub struct FetchArgs {
-    /// Search pages read per start URL, the first included.
-    #[arg(long, default_value_t = gsa_scraper::crawl::DEFAULT_MAX_PAGES)]
-    pub max_pages: u32,
-    /// Also fetch each search card's detail page (one more request per card).
+    /// Search pages read per start URL, the first included [env: GSA_SCRAPE_MAX_PAGES,
+    /// default 5].
     #[arg(long)]
+    pub max_pages: Option<u32>,
+    /// Fetch each search card's detail page, one more request per card [env:
+    /// GSA_SCRAPE_DETAILS, default on].
+    #[arg(long, overrides_with = "no_details")]
     pub details: bool,
-    /// Seconds between two requests to the same host (raised to the site's robots.txt
-    /// Crawl-delay when that is longer).
-    #[arg(long, value_name = "SECONDS", default_value_t = gsa_scraper::fetch::DEFAULT_MIN_INTERVAL_SECS as f64)]
-    pub delay: f64,
-    /// Seconds before one request is given up (it is then retried).
-    #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
-    pub timeout: f64,
-    /// Retries on HTTP 429/5xx, timeouts and connection errors.
-    #[arg(long, default_value_t = 4)]
-    pub retries: u32,
-    /// Contact URL or e-mail put in the user agent, so a site operator can reach you.
-    #[arg(long, default_value = gsa_scraper::fetch::DEFAULT_CONTACT)]
-    pub contact: String,
-    /// Do not read robots.txt. Only for sites you own or have permission to crawl.
+    /// Do not fetch the cards' detail pages.
+    #[arg(long, overrides_with = "details")]
+    pub no_details: bool,
+    /// Seconds between two requests to the same host, raised to the site's robots.txt
+    /// Crawl-delay when that is longer [env: GSA_SCRAPE_DELAY_SECS, default 3].
+    #[arg(long, value_name = "SECONDS")]
+    pub delay: Option<f64>,
+    /// Seconds before one request is given up (it is then retried) [env:
+    /// GSA_SCRAPE_TIMEOUT_SECS, default 30].
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<f64>,
+    /// Retries on HTTP 429/5xx, timeouts and connection errors [env: GSA_SCRAPE_RETRIES,
+    /// default 4].
+    #[arg(long)]
+    pub retries: Option<u32>,
+    /// Contact URL or e-mail put in the user agent, so a site operator can reach you;
+    /// required to fetch URLs [env: GSA_SCRAPE_CONTACT].
+    #[arg(long)]
+    pub contact: Option<String>,
+    /// Do not read robots.txt. Only for sites you own or have permission to crawl [env:
+    /// GSA_SCRAPE_ROBOTS=false].
     #[arg(long)]
     pub ignore_robots: bool,
 }
 
 impl FetchArgs {
-    fn config(&self) -> anyhow::Result<FetchConfig> {
-        let secs = |name: &str, v: f64| {
-            Duration::try_from_secs_f64(v)
-                .map_err(|_| anyhow::anyhow!("--{name} must be a number of seconds >= 0, not {v}"))
+    /// The fetch and crawl settings: these flags over `base` (environment, file, defaults).
+    fn settings(
+        &self,
+        base: &gsa_common::config::ScrapeConfig,
+    ) -> anyhow::Result<(FetchConfig, CrawlOptions)> {
+        let secs = |name: &str, v: Option<f64>, d: Duration| match v {
+            None => Ok(d),
+            Some(v) => Duration::try_from_secs_f64(v)
+                .map_err(|_| anyhow::anyhow!("--{name} must be a number of seconds >= 0, not {v}")),
         };
-        Ok(FetchConfig {
-            contact: self.contact.clone(),
-            min_interval: secs("delay", self.delay)?,
-            timeout: secs("timeout", self.timeout)?,
-            max_retries: self.retries,
-            respect_robots: !self.ignore_robots,
-            ..FetchConfig::default()
-        })
+        let mut s = base.clone();
+        s.delay = secs("delay", self.delay, s.delay)?;
+        s.timeout = secs("timeout", self.timeout, s.timeout)?;
+        if s.timeout.is_zero() {
+            anyhow::bail!("--timeout must be more than 0 seconds");
+        }
+        if let Some(r) = self.retries {
+            s.retries = r;
+        }
+        if let Some(c) = &self.contact {
+            s.contact = Some(c.trim().to_string());
+        }
+        if self.ignore_robots {
+            s.respect_robots = false;
+        }
+        let details = if self.no_details {
+            false
+        } else {
+            self.details || s.details
+        };
+        let opts = CrawlOptions {
+            max_pages: self.max_pages.unwrap_or(s.max_pages).max(1),
+            details,
+        };
+        Ok((FetchConfig::from_settings(&s), opts))
     }
 }
 
@@ -210,10 +251,11 @@ pub async fn scrape(
             paths.push(i.clone());
         }
     }
+    let (fetch_cfg, opts) = fetch.settings(&cfg.scrape)?;
     let fetcher = if urls.is_empty() {
         None
     } else {
-        Some(Fetcher::new(fetch.config()?)?)
+        Some(Fetcher::new(fetch_cfg)?)
     };
     let mut shipper = telemetry::init("scraper", true);
     let js = connect(&cfg, "scraper", &mut shipper).await?;
@@ -230,10 +272,6 @@ pub async fn scrape(
         pb.inc(1);
     }
     if let Some(fetcher) = &fetcher {
-        let opts = CrawlOptions {
-            max_pages: fetch.max_pages.max(1),
-            details: fetch.details,
-        };
         let mut crawl = Crawl::new(fetcher, urls, opts);
         pb.set_position(0);
         pb.set_length(crawl.remaining() as u64);

@@ -30,8 +30,8 @@ use crate::fetch::{FetchError, Fetcher};
 use crate::paging;
 use crate::ParseOutcome;
 
-/// Default number of search pages read per start URL.
-pub const DEFAULT_MAX_PAGES: u32 = 5;
+/// Default number of search pages read per start URL (`GSA_SCRAPE_MAX_PAGES`).
+pub const DEFAULT_MAX_PAGES: u32 = gsa_common::config::DEFAULT_SCRAPE_MAX_PAGES;
 
 /// What to crawl beyond the start URLs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

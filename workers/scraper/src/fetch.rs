@@ -1,7 +1,10 @@
 //! Polite HTTP fetching of live pages.
 //!
 //! * A clear user agent: `gsa/<version> (+<contact>)` ([`user_agent`]); its product token `gsa`
-//!   is what robots.txt groups are matched against.
+//!   is what robots.txt groups are matched against. The contact (an URL or e-mail of whoever
+//!   runs the scraper, `GSA_SCRAPE_CONTACT` or `--contact`) is required: gsa has no public home
+//!   page that could answer for every deployment, so [`Fetcher::new`] refuses to start without
+//!   one rather than send a placeholder.
 //! * A per-host rate limit: at most one request every [`FetchConfig::min_interval`] (default
 //!   [`DEFAULT_MIN_INTERVAL_SECS`] seconds) to one origin (scheme, host, port), or the site's
 //!   robots.txt `crawl-delay` when that is longer. Retries and robots.txt fetches count.
@@ -33,14 +36,11 @@ use crate::robots::Robots;
 /// The product token of the user agent, matched against robots.txt `user-agent` lines.
 pub const PRODUCT_TOKEN: &str = "gsa";
 
-/// Where a site operator can learn about gsa, put in the user agent when none is configured.
-pub const DEFAULT_CONTACT: &str = "https://github.com/gas-station-analyzer/gsa";
-
-/// Default seconds between two requests to one host.
-pub const DEFAULT_MIN_INTERVAL_SECS: u64 = 3;
+/// Default seconds between two requests to one host (`GSA_SCRAPE_DELAY_SECS`).
+pub const DEFAULT_MIN_INTERVAL_SECS: u64 = gsa_common::config::DEFAULT_SCRAPE_DELAY_SECS;
 
 /// The user agent: `gsa/<crate version> (+<contact>)`, e.g.
-/// `gsa/0.1.0 (+https://github.com/gas-station-analyzer/gsa)`.
+/// `gsa/0.1.0 (+mailto:ops@example.org)`.
 pub fn user_agent(contact: &str) -> String {
     format!(
         "{PRODUCT_TOKEN}/{} (+{})",
@@ -52,7 +52,8 @@ pub fn user_agent(contact: &str) -> String {
 /// Settings of a [`Fetcher`].
 #[derive(Debug, Clone)]
 pub struct FetchConfig {
-    /// Contact URL or e-mail put in the user agent (default [`DEFAULT_CONTACT`]).
+    /// Contact URL or e-mail put in the user agent; required (no default, see the module
+    /// docs): [`Fetcher::new`] refuses an empty or malformed one.
     pub contact: String,
     /// Minimum time between two requests to one origin (default 3 seconds).
     pub min_interval: Duration,
@@ -78,7 +79,7 @@ pub struct FetchConfig {
 impl Default for FetchConfig {
     fn default() -> Self {
         Self {
-            contact: DEFAULT_CONTACT.to_string(),
+            contact: String::new(),
             min_interval: Duration::from_secs(DEFAULT_MIN_INTERVAL_SECS),
             timeout: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(10),
@@ -88,6 +89,23 @@ impl Default for FetchConfig {
             max_retry_after: Duration::from_secs(300),
             respect_robots: true,
             max_body_bytes: 16 * 1024 * 1024,
+        }
+    }
+}
+
+impl FetchConfig {
+    /// The fetch settings of the shared configuration (`GSA_SCRAPE_*`, TOML `[scrape]`):
+    /// contact, delay between requests, timeout, retries and robots.txt; the backoff and body
+    /// limits keep their defaults. An unset contact stays empty, which [`Fetcher::new`]
+    /// refuses.
+    pub fn from_settings(s: &gsa_common::config::ScrapeConfig) -> Self {
+        Self {
+            contact: s.contact.clone().unwrap_or_default(),
+            min_interval: s.delay,
+            timeout: s.timeout,
+            max_retries: s.retries,
+            respect_robots: s.respect_robots,
+            ..Self::default()
         }
     }
 }
@@ -243,7 +261,17 @@ pub struct Fetcher {
 impl Fetcher {
     /// Builds the HTTP client (rustls, gzip, up to 10 redirects, the configured timeouts and
     /// user agent).
+    ///
+    /// Fails when [`FetchConfig::contact`] is empty or cannot go into a user agent (see
+    /// [`gsa_common::config::valid_contact`]).
     pub fn new(cfg: FetchConfig) -> anyhow::Result<Self> {
+        if !gsa_common::config::valid_contact(cfg.contact.trim()) {
+            anyhow::bail!(
+                "live fetching needs a contact for the user agent: set GSA_SCRAPE_CONTACT (or \
+                 --contact, or contact in the [scrape] table of gsa.toml) to an URL or e-mail \
+                 address where a site operator can reach you"
+            );
+        }
         let client = reqwest::Client::builder()
             .user_agent(user_agent(&cfg.contact))
             .timeout(cfg.timeout)
@@ -518,5 +546,21 @@ mod tests {
         let ua = user_agent("https://example.org/gsa");
         assert!(ua.starts_with("gsa/"));
         assert!(ua.ends_with("(+https://example.org/gsa)"));
+    }
+
+    #[test]
+    fn a_contact_is_required_for_live_fetching() {
+        let err = Fetcher::new(FetchConfig::default()).err().unwrap();
+        assert!(err.to_string().contains("GSA_SCRAPE_CONTACT"), "{err}");
+        let spaced = FetchConfig {
+            contact: "call me maybe".into(),
+            ..FetchConfig::default()
+        };
+        assert!(Fetcher::new(spaced).is_err());
+        let ok = FetchConfig {
+            contact: "mailto:ops@example.org".into(),
+            ..FetchConfig::default()
+        };
+        assert!(Fetcher::new(ok).is_ok());
     }
 }

@@ -32,6 +32,7 @@ pub mod paging;
 pub mod privacy;
 pub mod publish;
 pub mod robots;
+pub mod schedule;
 pub mod search;
 pub mod sniff;
 pub mod text;
