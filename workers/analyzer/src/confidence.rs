@@ -5,6 +5,9 @@
 //!   tanks, real estate or lease terms).
 //! * B: asking price and cash flow stated.
 //! * C: asking price or cash flow missing: the score is a weak screen.
+//!
+//! A listing whose wording says the real estate is both included and not (leased, business
+//! only) is graded one step lower: its price cannot be judged with certainty.
 
 use gsa_schemas::{Confidence, Listing, RealEstateAssessment, RealEstateBasis};
 
@@ -37,9 +40,17 @@ pub fn grade(listing: &Listing, ex: &Extraction, re: &RealEstateAssessment) -> C
     if !headline {
         return Confidence::C;
     }
-    if listing.gross_revenue.is_some() && operating_items(ex, re) >= 3 {
+    let grade = if listing.gross_revenue.is_some() && operating_items(ex, re) >= 3 {
         Confidence::A
     } else {
         Confidence::B
+    };
+    // Wording that says the real estate is both in the deal and not: one grade lower.
+    if ex.mention("real_estate_two_ways").is_some() {
+        return match grade {
+            Confidence::A => Confidence::B,
+            _ => Confidence::C,
+        };
     }
+    grade
 }

@@ -12,7 +12,12 @@ use sha2::{Digest, Sha256};
 ///
 /// `rules-2`: applicability needs a site term in the title or two different fuel terms, and a
 /// fuel word describing a vehicle, engine, running cost or container does not count.
-pub const RULES_VERSION: &str = "rules-2";
+///
+/// `rules-3`: derived figures carry `estimate: true`; wording that says the real estate is
+/// included and also leased or business-only is reported (reason, question, one grade lower),
+/// with an implied real-estate value shown as an estimate; "plus real estate taxes" no longer
+/// reads as real estate included.
+pub const RULES_VERSION: &str = "rules-3";
 
 /// Environment variable naming a scoring configuration file (TOML, only the keys it changes),
 /// read by [`ScoringConfig::from_env`].
@@ -600,8 +605,8 @@ mod tests {
         assert_eq!(cfg.sba.rate_percent, 9.0);
         assert_eq!(cfg.sba.down_payment_percent, base.sba.down_payment_percent);
         assert_ne!(cfg.model_version(), base.model_version());
-        assert!(base.model_version().starts_with("rules-2+cfg."));
-        assert_eq!(base.model_version().len(), "rules-2+cfg.".len() + 8);
+        assert!(base.model_version().starts_with("rules-3+cfg."));
+        assert_eq!(base.model_version().len(), "rules-3+cfg.".len() + 8);
         // Comments and whitespace do not change the hash.
         let same = ScoringConfig::from_toml_str("# just a comment\n\n").unwrap();
         assert_eq!(same.model_version(), base.model_version());

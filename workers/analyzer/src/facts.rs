@@ -15,7 +15,12 @@
 //! * A dealer commission per gallon is `fuel_commission_cents_per_gallon`, never a margin.
 //! * A dollar amount written with a leading point (".50", "$0.80", ".02 cent") is dollars, i.e.
 //!   50, 80 and 2 cents: that is how the trade writes cents per gallon.
-//! * Nothing is estimated here: every fact has `estimate: false`.
+//! * `estimate` is `true` only for a figure we derived rather than read word for word: a figure
+//!   converted from the stated period to a month, years remaining computed from a stated
+//!   expiry year and the listing's date (or "up in March" -> 0-1 years), and a real-estate value
+//!   implied by two stated prices (asking price with property minus a stated business-only
+//!   price). Conversions of a stated figure feed the score (the quantity is stated; only its unit
+//!   changed, and the quote shows the original); the implied real-estate value never does.
 
 use gsa_schemas::{Fact, FactValue, Listing, RealEstateOwnership};
 use once_cell::sync::Lazy;
@@ -75,6 +80,14 @@ impl Found {
         }
     }
 
+    /// Marks the fact as derived rather than read (`estimate: true`): a figure converted from
+    /// the stated period (per day x 30.4, per week x 52/12, per year / 12), years remaining
+    /// computed from a stated year and the listing's date, or a split of two stated prices.
+    pub(crate) fn estimated(mut self, derived: bool) -> Self {
+        self.fact.estimate = derived;
+        self
+    }
+
     /// The value as text, for `Text` facts.
     pub fn text(&self) -> Option<&str> {
         match &self.fact.value {
@@ -98,7 +111,8 @@ impl Found {
 pub struct Mention {
     /// What it is: `highway`, `no_competition`, `lottery`, `atm`, `propane`, `alcohol`,
     /// `open_24_7`, `repair_garage`, `financing_negative`, `cash_business`, `branded`,
-    /// `commission_site`, `closed`, `real_estate_conflict`.
+    /// `commission_site`, `closed`, `real_estate_conflict` (wording against a field),
+    /// `real_estate_two_ways` (wording says included and also leased or business-only).
     pub kind: &'static str,
     /// The text.
     pub quote: String,
@@ -391,6 +405,8 @@ struct Cand {
     lo: f64,
     hi: Option<f64>,
     monthly_stated: bool,
+    /// Converted from another period (per day, week, year).
+    converted: bool,
 }
 
 /// Smallest plausible monthly fuel volume; below it a figure is a typo or a cut ("100Gal/Mth").
@@ -415,6 +431,7 @@ fn gallons(d: &Scan, ex: &mut Extraction) {
                 lo,
                 hi,
                 monthly_stated: k == 1.0,
+                converted: k != 1.0,
             });
         }
         covered.push(m);
@@ -428,6 +445,7 @@ fn gallons(d: &Scan, ex: &mut Extraction) {
                 lo,
                 hi,
                 monthly_stated: true,
+                converted: false,
             });
         }
         covered.push(m);
@@ -451,6 +469,7 @@ fn gallons(d: &Scan, ex: &mut Extraction) {
                     lo,
                     hi: None,
                     monthly_stated: k == 1.0,
+                    converted: k != 1.0,
                 });
             }
         }
@@ -481,13 +500,15 @@ fn gallons(d: &Scan, ex: &mut Extraction) {
         .or(if good.is_empty() { None } else { Some(0) });
     if let Some(i) = best {
         let c = &good[i];
-        let f = d.fact(
-            "gallons_per_month",
-            value_of(c.lo, c.hi),
-            Some("gallons/month"),
-            c.s,
-            c.e,
-        );
+        let f = d
+            .fact(
+                "gallons_per_month",
+                value_of(c.lo, c.hi),
+                Some("gallons/month"),
+                c.s,
+                c.e,
+            )
+            .estimated(c.converted);
         ex.push(f);
         return;
     }
@@ -698,7 +719,8 @@ static MERCH_MARGIN: Lazy<Regex> = Lazy::new(|| {
 
 fn inside_sales_and_merchandise_margin(d: &Scan, ex: &mut Extraction) {
     let text = d.text;
-    let mut cands: Vec<(usize, usize, f64, Option<f64>)> = Vec::new();
+    // (start, end, low, high, converted from another period)
+    let mut cands: Vec<(usize, usize, f64, Option<f64>, bool)> = Vec::new();
     for re in [
         &*INSIDE_LABEL_FIRST,
         &*INSIDE_AMOUNT_FIRST,
@@ -712,7 +734,7 @@ fn inside_sales_and_merchandise_margin(d: &Scan, ex: &mut Extraction) {
                 continue;
             };
             let (lo, hi) = scaled(lo, hi, k);
-            cands.push((m.start(), m.end(), lo, hi));
+            cands.push((m.start(), m.end(), lo, hi, k != 1.0));
         }
     }
     for c in INSIDE_YEAR_LABEL.captures_iter(text) {
@@ -722,21 +744,24 @@ fn inside_sales_and_merchandise_margin(d: &Scan, ex: &mut Extraction) {
         };
         if let Some(v) = parse_amount(a1.as_str(), m1) {
             let (lo, _) = scaled(v, None, 1.0 / 12.0);
-            cands.push((m.start(), m.end(), lo, None));
+            cands.push((m.start(), m.end(), lo, None, true));
         }
     }
     cands.sort_by_key(|c| c.0);
-    let good = cands.into_iter().find(|&(s, _, lo, hi)| {
+    let good = cands.into_iter().find(|&(s, _, lo, hi, _)| {
         !is_projection(text, s) && lo >= 5_000.0 && hi.unwrap_or(lo) <= 5_000_000.0
     });
-    if let Some((s, e, lo, hi)) = good {
-        ex.push(d.fact(
-            "inside_sales_per_month",
-            value_of(lo, hi),
-            Some("USD/month"),
-            s,
-            e,
-        ));
+    if let Some((s, e, lo, hi, converted)) = good {
+        ex.push(
+            d.fact(
+                "inside_sales_per_month",
+                value_of(lo, hi),
+                Some("USD/month"),
+                s,
+                e,
+            )
+            .estimated(converted),
+        );
         // "Market $150K+/Mth @ almost 50% GP": the margin right after the store sales.
         if let Some(c) = text.get(e..).and_then(|t| MARGIN_AFTER_SALES.captures(t)) {
             if let (Some(m), Some(p)) = (c.get(0), c.name("pct")) {
@@ -810,13 +835,16 @@ fn lottery(d: &Scan, ex: &mut Extraction) {
             continue;
         };
         let (v, _) = scaled(v, None, k);
-        ex.push(d.fact(
-            "lottery_sales_per_month",
-            FactValue::Number(v),
-            Some("USD/month"),
-            m.start(),
-            m.end(),
-        ));
+        ex.push(
+            d.fact(
+                "lottery_sales_per_month",
+                FactValue::Number(v),
+                Some("USD/month"),
+                m.start(),
+                m.end(),
+            )
+            .estimated(k != 1.0),
+        );
         return;
     }
 }
@@ -859,13 +887,16 @@ fn rent(d: &Scan, listing: &Listing, ex: &mut Extraction) {
         match period.as_deref().and_then(per_month) {
             Some(k) => {
                 let (v, _) = scaled(v, None, k);
-                ex.push(d.fact(
-                    "rent_per_month",
-                    FactValue::Number(v),
-                    Some("USD/month"),
-                    m.start(),
-                    m.end(),
-                ));
+                ex.push(
+                    d.fact(
+                        "rent_per_month",
+                        FactValue::Number(v),
+                        Some("USD/month"),
+                        m.start(),
+                        m.end(),
+                    )
+                    .estimated(k != 1.0),
+                );
                 return;
             }
             None => {
@@ -967,13 +998,16 @@ fn lease(d: &Scan, listing: &Listing, year: Option<i32>, ex: &mut Extraction) {
         if let (Some(m), Some(yr)) = (c.get(0), c.name("yr")) {
             match (yr.as_str().parse::<i32>().ok(), year) {
                 (Some(y), Some(now)) => {
-                    ex.push(d.fact(
-                        "lease_years_remaining",
-                        FactValue::Number(f64::from((y - now).max(0))),
-                        Some("years"),
-                        m.start(),
-                        m.end(),
-                    ));
+                    ex.push(
+                        d.fact(
+                            "lease_years_remaining",
+                            FactValue::Number(f64::from((y - now).max(0))),
+                            Some("years"),
+                            m.start(),
+                            m.end(),
+                        )
+                        .estimated(true),
+                    );
                     return;
                 }
                 _ => ex.ask(format!(
@@ -1000,13 +1034,16 @@ fn lease(d: &Scan, listing: &Listing, year: Option<i32>, ex: &mut Extraction) {
                 .and_then(|y| y.as_str().parse::<i32>().ok()),
             year,
         ) {
-            ex.push(f.fact(
-                "lease_years_remaining",
-                FactValue::Number(f64::from((y - now).max(0))),
-                Some("years"),
-                0,
-                exp.len(),
-            ));
+            ex.push(
+                f.fact(
+                    "lease_years_remaining",
+                    FactValue::Number(f64::from((y - now).max(0))),
+                    Some("years"),
+                    0,
+                    exp.len(),
+                )
+                .estimated(true),
+            );
         } else {
             ex.ask(format!(
                 "The lease expiration is given as \"{}\": when does the lease end, and which renewal options does the tenant hold?",
@@ -1305,13 +1342,16 @@ fn brand_and_supply(d: &Scan, t: &Scan, year: Option<i32>, ex: &mut Extraction) 
         ) {
             match year {
                 Some(now) => {
-                    ex.push(d.fact(
-                        "supply_contract_years_remaining",
-                        FactValue::Number(f64::from((yr - now).max(0))),
-                        Some("years"),
-                        m.start(),
-                        m.end(),
-                    ));
+                    ex.push(
+                        d.fact(
+                            "supply_contract_years_remaining",
+                            FactValue::Number(f64::from((yr - now).max(0))),
+                            Some("years"),
+                            m.start(),
+                            m.end(),
+                        )
+                        .estimated(true),
+                    );
                     return;
                 }
                 None => ex.ask(format!(
@@ -1322,13 +1362,16 @@ fn brand_and_supply(d: &Scan, t: &Scan, year: Option<i32>, ex: &mut Extraction) 
         }
     }
     if let Some(m) = SUPPLY_UP_SOON.find(text) {
-        ex.push(d.fact(
-            "supply_contract_years_remaining",
-            FactValue::Range { min: 0.0, max: 1.0 },
-            Some("years"),
-            m.start(),
-            m.end(),
-        ));
+        ex.push(
+            d.fact(
+                "supply_contract_years_remaining",
+                FactValue::Range { min: 0.0, max: 1.0 },
+                Some("years"),
+                m.start(),
+                m.end(),
+            )
+            .estimated(true),
+        );
     }
 }
 
@@ -1552,6 +1595,73 @@ static RE_NOT_INCLUDED: Lazy<Regex> = Lazy::new(|| {
     )
 });
 
+/// "Business only $199,999.00": a business-only price offered beside the asking price.
+static BUSINESS_ONLY_PRICE: Lazy<Regex> = Lazy::new(|| {
+    re(&format!(
+        r"(?i)\bbusiness\s+only\s*(?:price\s*)?(?:is\s+|for\s+|at\s+|@\s*|:\s*|-\s*)?\$\s?(?P<a1>{NUM})(?P<m1>{MULT})"
+    ))
+});
+
+/// The wording says the real estate is in the deal (`inside`) and also that it is not
+/// (`outside`: a lease, "business only"). Nothing is silently picked: the conflict is a
+/// `real_estate_two_ways` mention (the real-estate reason says so and the grade drops), and the
+/// broker is asked. When the text offers the business alone at a stated price below the asking
+/// price (fl-003: "with property", asking $999,999; "Business only $199,999.00 + Inventory";
+/// "Lease @ $5,999.00/ month"), the asking price is read as the price with the property, and the
+/// difference is shown as `real_estate_value` with `estimate: true` (never scored).
+fn real_estate_two_ways(
+    d: &Scan,
+    listing: &Listing,
+    inside: &Found,
+    outside: &Found,
+    ex: &mut Extraction,
+) {
+    ex.mentions.push(Mention {
+        kind: "real_estate_two_ways",
+        quote: outside.fact.quote.clone(),
+        start: outside.fact.start,
+        end: outside.fact.end,
+        source: outside.source,
+    });
+    let lease = ex
+        .get("rent_per_month")
+        .or_else(|| ex.get("lease_years_remaining"))
+        .map(|f| format!(" with a lease (\"{}\")", f.fact.quote))
+        .unwrap_or_default();
+    let alternative = BUSINESS_ONLY_PRICE.captures(d.text).and_then(|c| {
+        let m = c.get(0)?;
+        let v = parse_amount(c.name("a1")?.as_str(), c.name("m1").map(|m| m.as_str()))?;
+        Some((m, v))
+    });
+    match (alternative, listing.asking_price) {
+        (Some((m, business)), Some(asking)) if business >= 1.0 && business < asking as f64 => {
+            let value = (asking as f64 - business).round();
+            ex.push(
+                d.fact(
+                    "real_estate_value",
+                    FactValue::Number(value),
+                    Some("USD"),
+                    m.start(),
+                    m.end(),
+                )
+                .estimated(true),
+            );
+            ex.ask(format!(
+                "The listing offers the station with its real estate (\"{}\") at the asking price of {}, and also \"{}\"{lease}: is {} the price with the land and building, and does an appraisal support the implied real-estate value of about {}?",
+                inside.fact.quote,
+                crate::text::usd(asking),
+                d.quote(m.start(), m.end()),
+                crate::text::usd(asking),
+                crate::text::usd(value as i64)
+            ));
+        }
+        _ => ex.ask(format!(
+            "The listing says \"{}\" (real estate included) but also \"{}\" (a leasehold or business-only sale): is the real estate in the asking price? If leased: rent, years left and options?",
+            inside.fact.quote, outside.fact.quote
+        )),
+    }
+}
+
 fn real_estate(d: &Scan, t: &Scan, listing: &Listing, ex: &mut Extraction) {
     let field_flag = |name: &'static str, b: bool, quote: String| Found {
         fact: Fact {
@@ -1568,7 +1678,15 @@ fn real_estate(d: &Scan, t: &Scan, listing: &Listing, ex: &mut Extraction) {
     let wording_in = [t, d].into_iter().find_map(|s| {
         RE_INCLUDED
             .find_iter(s.text)
-            .find(|m| !is_negated(s.text, m.start()) && !is_hypothetical(s.text, m.start(), 30))
+            .find(|m| {
+                // "rent $5,000/month (plus real estate taxes, ...)" is a cost, not the property.
+                let taxes = s.text.get(m.end()..).is_some_and(|a| {
+                    a.trim_start()
+                        .get(..3)
+                        .is_some_and(|w| w.eq_ignore_ascii_case("tax"))
+                });
+                !taxes && !is_negated(s.text, m.start()) && !is_hypothetical(s.text, m.start(), 30)
+            })
             .map(|m| {
                 s.fact(
                     "real_estate_included",
@@ -1578,6 +1696,19 @@ fn real_estate(d: &Scan, t: &Scan, listing: &Listing, ex: &mut Extraction) {
                     m.end(),
                 )
             })
+    });
+    // For the contradiction check, only wording about this deal's tenancy: not a rented-out
+    // house or unit on the property ("The rental home currently is leased", fl-029), and not a
+    // bare "leased" or "NNN", which also describe a landlord's income.
+    let text = d.text;
+    let leasehold_wording = RE_NOT_INCLUDED.find_iter(text).find(|m| {
+        let w = m.as_str().to_ascii_lowercase();
+        let sentence = crate::text::sentence_before(text, m.start(), 200).to_ascii_lowercase();
+        w != "leased"
+            && w != "nnn"
+            && !["rental", "rented", "tenant"]
+                .iter()
+                .any(|k| sentence.contains(k))
     });
     let wording_out = [d, t].into_iter().find_map(|s| {
         RE_NOT_INCLUDED.find(s.text).map(|m| {
@@ -1606,6 +1737,16 @@ fn real_estate(d: &Scan, t: &Scan, listing: &Listing, ex: &mut Extraction) {
                 end: w.fact.end,
                 source: w.source,
             });
+        }
+        if let Some(m) = leasehold_wording {
+            let o = d.fact(
+                "real_estate_included",
+                FactValue::Flag(false),
+                None,
+                m.start(),
+                m.end(),
+            );
+            real_estate_two_ways(d, listing, &w, &o, ex);
         }
         Some(w)
     } else if re.ownership == Some(RealEstateOwnership::Leased) {

@@ -7,6 +7,8 @@
 //!    `price.infer_real_estate_min_multiple` (default 6.0) times cash flow. A station business
 //!    alone asks 2-3.5x SDE [BBC][AZBBA]; "Price/SDE > 6 with no lease text suggests real estate is
 //!    included" [SAAD-GSA].
+//!    When the wording says both (included, and leased or business-only), the reason says so
+//!    and the broker is asked (see `facts::real_estate_two_ways`).
 //! 3. **Unknown** otherwise: the deal is judged as business-only (the cautious reading), and the
 //!    broker is asked.
 
@@ -24,10 +26,23 @@ pub fn assess(listing: &Listing, ex: &Extraction, cfg: &ScoringConfig) -> RealEs
             Source::Title => format!("the title (\"{}\")", f.fact.quote),
             Source::Description => format!("the description (\"{}\")", f.fact.quote),
         };
-        let reason = match included {
+        let mut reason = match included {
             Some(true) => format!("Real estate is included: stated in {from}."),
             _ => format!("Leasehold, real estate not included: stated in {from}."),
         };
+        // The wording also says leased or business-only: say so, never pick silently.
+        if let Some(m) = ex.mention("real_estate_two_ways") {
+            match ex.get("real_estate_value").filter(|v| v.fact.estimate) {
+                Some(v) => reason.push_str(&format!(
+                    " The description also offers the business alone (\"{}\"), and its lease terms belong to that offer; the asking price is judged as the price with the real estate, which the broker is asked to confirm.",
+                    v.fact.quote
+                )),
+                None => reason.push_str(&format!(
+                    " But the listing also says \"{}\": the wording contradicts itself, so the broker is asked and the confidence grade is lowered.",
+                    m.quote
+                )),
+            }
+        }
         return RealEstateAssessment {
             included,
             basis: RealEstateBasis::Stated,

@@ -19,7 +19,8 @@ fn r(min: f64, max: f64) -> Option<FactValue> {
 }
 
 #[test]
-fn every_quote_is_the_description_at_its_character_offsets_and_nothing_is_estimated() {
+fn every_quote_is_the_description_at_its_character_offsets_and_only_derived_figures_are_estimates()
+{
     let mut listings = common::fuel_listings();
     listings.push(common::hubbard());
     for i in [4, 8, 9, 36, 93, 267, 384, 468] {
@@ -29,7 +30,25 @@ fn every_quote_is_the_description_at_its_character_offsets_and_nothing_is_estima
     for l in &listings {
         let desc = l.description.clone().unwrap_or_default();
         for f in facts::extract(l) {
-            assert!(!f.estimate, "{} {} is an estimate", l.listing_id, f.name);
+            // Only a figure converted from another period, years counted from a stated year, or
+            // an implied real-estate value is derived; flags, words and tank figures are read.
+            if f.estimate {
+                assert!(
+                    [
+                        "gallons_per_month",
+                        "inside_sales_per_month",
+                        "lottery_sales_per_month",
+                        "rent_per_month",
+                        "lease_years_remaining",
+                        "supply_contract_years_remaining",
+                        "real_estate_value",
+                    ]
+                    .contains(&f.name.as_str()),
+                    "{} {} is marked an estimate",
+                    l.listing_id,
+                    f.name
+                );
+            }
             match (f.start, f.end) {
                 (Some(s), Some(e)) => {
                     let at: String = desc.chars().skip(s).take(e - s).collect();
@@ -448,4 +467,127 @@ fn scores_of_real_listings_are_sane() {
     assert!(c.factors.iter().all(|f| f.name != "fuel_margin"));
     // Listings with no cash flow are confidence C.
     assert_eq!(s("fl-001").confidence, gsa_schemas::Confidence::C);
+}
+
+/// `estimate` is true exactly for figures we derived: a period converted to a month, years
+/// counted from a stated year and the listing's date, a real-estate value implied by two prices.
+#[test]
+fn derived_figures_are_marked_estimates_and_read_ones_are_not() {
+    let f = |id: &str, name: &str| {
+        fact(&common::fuel(id), name).unwrap_or_else(|| panic!("{id} {name}"))
+    };
+    // "convenience store sales of  $2,100,000 per year" -> 175,000 a month: derived.
+    let inside = f("fl-009", "inside_sales_per_month");
+    assert_eq!(inside.value, FactValue::Number(175_000.0));
+    assert!(inside.estimate);
+    // "2022 Food mart sales: $983,824" is a year's sales -> 81,985.33 a month: derived.
+    assert!(f("fl-011", "inside_sales_per_month").estimate);
+    // "supply contract expires 2026", read in 2023 -> 3 years left: derived.
+    let supply = f("fl-011", "supply_contract_years_remaining");
+    assert_eq!(supply.value, FactValue::Number(3.0));
+    assert!(supply.estimate);
+    // "fuel supply is up in March" -> 0-1 years: derived.
+    assert!(f("fl-024", "supply_contract_years_remaining").estimate);
+    // Read as stated, per month: not estimates.
+    for (id, name) in [
+        ("fl-001", "gallons_per_month"),      // "80,000 gallons per month"
+        ("fl-001", "inside_sales_per_month"), // "50,000 inside sale ... per month"
+        ("fl-003", "rent_per_month"),         // "Lease @ $5,999.00/ month"
+        ("fl-003", "lease_years_remaining"),  // "5+5 year Lease"
+        ("fl-011", "gallons_per_month"),      // "Average monthly gallon sales: between ..."
+        ("fl-011", "fuel_margin_cents_per_gallon"),
+        ("fl-024", "tank_age_years"),
+    ] {
+        assert!(!f(id, name).estimate, "{id} {name}");
+    }
+    // A per-day figure is converted x 30.4 and marked.
+    let mut l = common::hubbard();
+    l.description = Some("Busy station pumping 9,000 gallons a day.".into());
+    let g = fact(&l, "gallons_per_month").unwrap();
+    assert_eq!(g.value, FactValue::Number(273_600.0));
+    assert!(g.estimate);
+}
+
+/// fl-003 (Hammond, LA) says "Gas Station /C-Store for Sale with property", "Asking price is
+/// $999,999.00", and also "Business only $199,999.00 + Inventory @ Cost .Lease @ $5,999.00/
+/// month.5+5 year Lease": two offers, the station with its property at the asking price, or the
+/// business alone on a lease. The card reads the asking price as the price with the property,
+/// says so, shows the implied $800,000 real-estate value as an estimate (not scored), asks the
+/// broker, and does not hide the business-only lease.
+#[test]
+fn fl_003_with_property_and_a_business_only_lease_is_reported_not_silently_picked() {
+    let cfg = ScoringConfig::default();
+    let l = common::fuel("fl-003");
+    let card = score(&l, "e", &cfg);
+    assert_eq!(card.real_estate.included, Some(true));
+    assert_eq!(card.real_estate.basis, RealEstateBasis::Stated);
+    assert!(
+        card.real_estate.reason.contains("with property")
+            && card
+                .real_estate
+                .reason
+                .contains("Business only $199,999.00"),
+        "{}",
+        card.real_estate.reason
+    );
+    let v = card
+        .facts
+        .iter()
+        .find(|f| f.name == "real_estate_value")
+        .expect("implied real-estate value");
+    assert_eq!(v.value, FactValue::Number(800_000.0));
+    assert!(v.estimate);
+    assert_eq!(v.quote, "Business only $199,999.00");
+    let desc = l.description.clone().unwrap();
+    let at: String = desc
+        .chars()
+        .skip(v.start.unwrap())
+        .take(v.end.unwrap() - v.start.unwrap())
+        .collect();
+    assert_eq!(at, v.quote);
+    let q = card
+        .questions
+        .iter()
+        .find(|q| q.contains("Business only $199,999.00"))
+        .expect("a question about the two offers");
+    assert!(
+        q.contains("$999,999") && q.contains("$800,000") && q.contains("Lease @ $5,999.00/ month"),
+        "{q}"
+    );
+    // The estimate feeds nothing: the value field stays unknown and is still listed missing.
+    assert!(card.missing.iter().any(|m| m == "real_estate_value"));
+    // With cash flow and revenue stated the grade would be B; the contradiction makes it C,
+    // and the valuation does not use the implied value.
+    let mut with_cf = l.clone();
+    with_cf.cash_flow = Some(150_000);
+    with_cf.gross_revenue = Some(2_000_000);
+    let c2 = score(&with_cf, "e", &cfg);
+    assert_eq!(c2.confidence, gsa_schemas::Confidence::C);
+    let method = c2.valuation.expect("valuation").method;
+    assert!(!method.contains("800,000"), "{method}");
+}
+
+/// Wording that says included and also leased, with no business-only price: the contradiction
+/// is named in the reason, the broker is asked, and the grade drops.
+#[test]
+fn contradictory_real_estate_wording_is_asked_and_lowers_confidence() {
+    let cfg = ScoringConfig::default();
+    let mut l = common::hubbard();
+    l.description = Some(
+        "Gas station with property, pumping 275,000 gallons a month. The business is on a 10 year lease."
+            .into(),
+    );
+    let card = score(&l, "e", &cfg);
+    assert!(
+        card.real_estate.reason.contains("contradicts"),
+        "{}",
+        card.real_estate.reason
+    );
+    assert!(card
+        .questions
+        .iter()
+        .any(|q| q.contains("with property") && q.contains("10 year lease")));
+    assert_eq!(card.confidence, gsa_schemas::Confidence::C);
+    let plain = score(&common::hubbard(), "e", &cfg);
+    assert_eq!(plain.confidence, gsa_schemas::Confidence::B);
 }

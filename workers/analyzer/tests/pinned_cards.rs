@@ -11,6 +11,7 @@
 //! other tests check), so only a change of what a card says fails here. A deliberate rule change
 //! regenerates the pins with `GSA_UPDATE_PINS=1 cargo test -p gsa-analyzer --test pinned_cards`;
 //! the diff of the two files in that commit is the review of what the change did.
+//! `GSA_DUMP_CARDS=<file>` also writes every card in full, to see what changed in a digest.
 
 mod common;
 
@@ -82,6 +83,15 @@ fn every_real_listing_scores_exactly_as_pinned() {
     let (fuel, digests) = current();
     assert_eq!(fuel.len(), 31);
     assert!(digests.len() > 1_500, "{} listings", digests.len());
+    if let Some(path) = std::env::var_os("GSA_DUMP_CARDS") {
+        // For reviewing a deliberate change: every card in full, one JSON line each.
+        let cfg = ScoringConfig::default();
+        let lines: Vec<String> = common::all_real_listings()
+            .iter()
+            .map(|l| card_json(&score(l, "pinned", &cfg)))
+            .collect();
+        std::fs::write(path, lines.join("\n") + "\n").expect("write GSA_DUMP_CARDS");
+    }
     if std::env::var_os("GSA_UPDATE_PINS").is_some() {
         std::fs::create_dir_all(pinned_dir()).expect("mkdir tests/pinned");
         std::fs::write(

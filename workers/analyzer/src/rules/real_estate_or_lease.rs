@@ -58,6 +58,11 @@ pub(crate) fn score(ctx: &Ctx, out: &mut Out) {
             }
             if ctx.listing.real_estate.value.is_none() {
                 out.missing("real_estate_value");
+            }
+            // An implied value (asking minus a stated business-only price) is asked about by
+            // the extraction's own question, with the figure.
+            if ctx.listing.real_estate.value.is_none() && ctx.ex.get("real_estate_value").is_none()
+            {
                 out.ask(format!(
                     "How does the {} price split between real estate and business? Is there an appraisal?",
                     usd(ctx.listing.asking_price.unwrap_or_default())
