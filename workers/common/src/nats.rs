@@ -24,6 +24,9 @@ pub const DUPLICATE_WINDOW: Duration = Duration::from_secs(120);
 /// Deliveries before a message that keeps failing is dead-lettered.
 pub const MAX_DELIVER: i64 = 5;
 
+/// Attempts to publish one dead letter before leaving the message to the server.
+pub const DLQ_PUBLISH_ATTEMPTS: i64 = 4;
+
 /// How long the server waits for an ack before redelivering.
 pub const ACK_WAIT: Duration = Duration::from_secs(30);
 
@@ -278,6 +281,11 @@ pub async fn durable_consumer(
 }
 
 /// As [`durable_consumer`] with `opts.max_deliver` deliveries.
+///
+/// A consumer that already exists with another delivery limit (created by an older build) is
+/// updated to `opts.max_deliver` (an editable setting on nats-server 2.9); if the update is
+/// refused the consumer keeps its limit, and [`run_consumer_with`] settles by the limit the
+/// server reports, never by `opts` alone.
 pub async fn durable_consumer_with(
     js: &jetstream::Context,
     spec: &ConsumerSpec,
@@ -293,7 +301,19 @@ pub async fn durable_consumer_with(
         max_ack_pending: 10_000,
         ..Default::default()
     };
-    Ok(stream.get_or_create_consumer(&spec.durable, config).await?)
+    let consumer = stream
+        .get_or_create_consumer(&spec.durable, config.clone())
+        .await?;
+    if consumer.cached_info().config.max_deliver == opts.max_deliver {
+        return Ok(consumer);
+    }
+    match stream.create_consumer(config).await {
+        Ok(updated) => Ok(updated),
+        Err(e) => {
+            tracing::warn!(consumer = %spec.durable, error = %e, "could not update the consumer's delivery limit; keeping its own");
+            Ok(consumer)
+        }
+    }
 }
 
 /// Runs a durable pull consumer until `shutdown`: messages arrive in batches of up to
@@ -339,6 +359,16 @@ where
                 }
             }
         }
+    };
+    // Settle by the delivery limit the server enforces: dead-lettering must happen on the
+    // delivery the server treats as the last, or a message that keeps failing is neither
+    // redelivered nor parked (lost to this consumer). `-1`/`0` on the server: no limit.
+    let opts = ConsumerOptions {
+        max_deliver: match consumer.cached_info().config.max_deliver {
+            n if n > 0 => n,
+            _ => i64::MAX,
+        },
+        ..opts
     };
     let mut messages = consumer
         .stream()
@@ -401,9 +431,18 @@ async fn settle(
         }
         Err(e) => {
             tracing::error!(consumer = %spec.durable, subject = %msg.subject, delivered, error = %e, "dead-lettering");
-            if let Err(pe) = dead_letter(js, spec, msg, &e.to_string()).await {
-                tracing::error!(error = %pe, "dead-letter publish failed; leaving for redelivery");
-                return;
+            // On the last delivery the server will not redeliver: a dead letter that cannot be
+            // published now is retried here a few times (the DLQ stream may be electing a
+            // leader) before giving up.
+            let mut attempt = 0;
+            while let Err(pe) = dead_letter(js, spec, msg, &e.to_string()).await {
+                attempt += 1;
+                if attempt >= DLQ_PUBLISH_ATTEMPTS {
+                    tracing::error!(error = %pe, "dead-letter publish failed; leaving for redelivery");
+                    return;
+                }
+                tracing::warn!(error = %pe, attempt, "dead-letter publish failed; retrying");
+                tokio::time::sleep(opts.backoff(attempt)).await;
             }
             msg.ack_with(AckKind::Term).await
         }
