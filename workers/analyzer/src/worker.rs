@@ -41,6 +41,16 @@ pub const SERVICE: &str = "analyzer";
 /// Listings scored per pull batch.
 pub const BATCH: usize = 256;
 
+/// Deliveries before a message that keeps failing *transiently* is dead-lettered (permanent
+/// failures are dead-lettered at once). The analyzer's only transient failures are NATS not
+/// answering (the `gsa_cards`/`gsa_alerted` reads and writes, the card and alert publishes), so
+/// the budget is sized in time, not tries: with the consumer's backoff (0.5 s doubling to 16 s)
+/// 60 deliveries ride out about 15 minutes of unavailability. The default 5 lasted about 8 s,
+/// less than a loaded three-node cluster takes to elect new stream leaders after a node stops:
+/// messages whose card was already published then had their alert dead-lettered (issue 7, the
+/// lost alert of the cluster fault test).
+pub const MAX_DELIVER: i64 = 60;
+
 /// What `gsa_alerted` remembers per listing.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct AlertState {
@@ -93,7 +103,11 @@ pub async fn run(
     tracing::info!(model_version = %scoring.model_version(), threshold, "analyzer started");
     let scoring = std::sync::Arc::new(scoring);
     let js2 = js.clone();
-    nats::run_consumer(js, spec, shutdown, move |batch| {
+    let opts = nats::ConsumerOptions {
+        max_deliver: MAX_DELIVER,
+        ..Default::default()
+    };
+    nats::run_consumer_with(js, spec, opts, shutdown, move |batch| {
         let js = js2.clone();
         let alerted = alerted.clone();
         let cards = cards.clone();
@@ -194,7 +208,9 @@ pub(crate) async fn write_state(
             .await
             .map_err(|e| e.to_string()),
     };
-    r.map_err(|e| HandleError::Transient(format!("gsa_alerted {key} changed concurrently: {e}")))
+    // Either another analyzer wrote first (the redelivery decides again) or NATS did not
+    // answer (the redelivery tries again): both transient.
+    r.map_err(|e| HandleError::Transient(format!("gsa_alerted {key} not written: {e}")))
 }
 
 /// The listing inside a listing event, or `None` for events the analyzer does not score.
