@@ -4,14 +4,43 @@
 //! message changes nothing. This module logs nothing per record at INFO or above, and its
 //! target (`gsa_logger::store`) is never shipped to NATS, so storing a log record cannot
 //! produce another one.
+//!
+//! A batch is written in one transaction without a savepoint per event: every event is decoded
+//! (validated) before anything is written, so only SQLite itself can fail mid-batch, and then
+//! the whole transaction is rolled back and each event is retried in a transaction of its own
+//! (so one event SQLite refuses cannot fail its neighbours). The payload is kept as the raw
+//! JSON text it arrived as ([`Head::data`]) and stored as such in `events.data` and the card
+//! columns, instead of being parsed into a tree and serialised again.
 
 use std::path::Path;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use gsa_common::db::{self, DbError};
-use gsa_schemas::envelope::EnvelopeHead;
 use gsa_schemas::{event_type, HighScoreAlert, Listing, ListingUpdated, LogRecord, ScoreCard};
 use rusqlite::{params, Connection, OptionalExtension};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+/// The envelope fields the store reads (CloudEvents 1.0, see [`gsa_schemas::Envelope`]), with
+/// the payload left as raw JSON text: it is decoded once into its typed form for validation
+/// and the projections, and stored verbatim.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Head {
+    /// Event id ([`gsa_schemas::Envelope::id`]).
+    pub id: String,
+    /// `gsa/<service>`.
+    pub source: String,
+    /// Versioned event type, e.g. `gsa.listing.scraped.v1`.
+    #[serde(rename = "type")]
+    pub event_type: String,
+    /// When the event was produced.
+    pub time: DateTime<Utc>,
+    /// The listing id the event is about, when there is one.
+    #[serde(default)]
+    pub subject: Option<String>,
+    /// The payload as it arrived (a JSON value; its text is stored unchanged).
+    pub data: Box<RawValue>,
+}
 
 /// One event to store: its envelope head and the subject it arrived on.
 #[derive(Debug, Clone)]
@@ -19,7 +48,7 @@ pub struct Incoming {
     /// NATS subject.
     pub subject: String,
     /// Parsed envelope.
-    pub head: EnvelopeHead,
+    pub head: Head,
 }
 
 /// Why an event could not be stored.
@@ -55,13 +84,18 @@ pub enum Stored {
     Duplicate,
 }
 
+/// SQLite page cache of the writer, in KiB (`PRAGMA cache_size = -N`). The default 2 MiB no
+/// longer holds the random-keyed indexes (event ids are UUIDs) once a few tens of thousands of
+/// events are stored, and every insert then re-reads index pages from the OS; 16 MiB keeps
+/// them cached well past 100,000 listings while the worker stays far below its 50 MB budget.
+pub const WRITER_CACHE_KIB: i64 = 16 * 1024;
+
 impl Store {
     /// Opens (creating and migrating) the store at `path`.
     pub fn open(path: &Path) -> Result<Self, DbError> {
         let conn = db::open_rw(path)?;
-        // Each event is stored under its own savepoint: keep the statement journal in memory
-        // rather than in a temporary file written for every row.
         conn.pragma_update(None, "temp_store", "MEMORY")?;
+        conn.pragma_update(None, "cache_size", -WRITER_CACHE_KIB)?;
         Ok(Self { conn })
     }
 
@@ -71,67 +105,80 @@ impl Store {
     }
 
     /// Stores a batch in one transaction. Returns one result per event, in order; an event
-    /// that fails validation is rolled back alone (savepoint) without failing the batch.
-    /// A SQLite failure of the batch itself fails every event (they will be redelivered).
+    /// that fails validation is skipped alone without failing the batch. When SQLite fails,
+    /// the transaction is rolled back and each valid event is retried in its own transaction,
+    /// so only the events SQLite refuses report [`StoreError::Sqlite`] (they will be
+    /// redelivered).
     pub fn store_batch(&mut self, batch: &[Incoming]) -> Vec<Result<Stored, StoreError>> {
-        let mut tx = match self.conn.transaction() {
-            Ok(tx) => tx,
+        let decoded: Vec<Result<Payload, StoreError>> = batch.iter().map(decode_payload).collect();
+        let valid = || {
+            batch
+                .iter()
+                .zip(&decoded)
+                .filter_map(|(ev, p)| p.as_ref().ok().map(|p| (ev, p)))
+        };
+        let now = Utc::now().to_rfc3339();
+        let written = (|| {
+            let tx = self.conn.transaction()?;
+            let mut stored = Vec::with_capacity(batch.len());
+            for (ev, p) in valid() {
+                stored.push(write_one(&tx, ev, p, &now)?);
+            }
+            tx.commit()?;
+            Ok::<_, rusqlite::Error>(stored)
+        })();
+        let stored: Vec<Result<Stored, StoreError>> = match written {
+            Ok(stored) => stored.into_iter().map(Ok).collect(),
             Err(e) => {
-                return batch
-                    .iter()
-                    .map(|_| Err(StoreError::Sqlite(clone_err(&e))))
+                tracing::warn!(error = %e, events = batch.len(), "batch write failed; storing its events one by one");
+                valid()
+                    .map(|(ev, p)| {
+                        let tx = self.conn.transaction()?;
+                        let r = write_one(&tx, ev, p, &now)?;
+                        tx.commit()?;
+                        Ok(r)
+                    })
                     .collect()
             }
         };
-        let mut results = Vec::with_capacity(batch.len());
-        for ev in batch {
-            let r = (|| {
-                let sp = tx.savepoint()?;
-                let r = store_one(&sp, ev)?;
-                sp.commit()?;
-                Ok::<_, StoreError>(r)
-            })();
-            results.push(r);
-        }
-        if let Err(e) = tx.commit() {
-            return batch
-                .iter()
-                .map(|_| Err(StoreError::Sqlite(clone_err(&e))))
-                .collect();
-        }
-        results
+        let mut stored = stored.into_iter();
+        decoded
+            .into_iter()
+            .map(|p| match p {
+                Ok(_) => stored
+                    .next()
+                    .unwrap_or_else(|| Err(StoreError::Sqlite(rusqlite::Error::InvalidQuery))),
+                Err(e) => Err(e),
+            })
+            .collect()
     }
 }
 
-fn clone_err(e: &rusqlite::Error) -> rusqlite::Error {
-    rusqlite::Error::InvalidParameterName(e.to_string())
+/// An event's payload, decoded and validated before anything is written.
+enum Payload {
+    Listing(Box<Listing>),
+    Score(Box<ScoreCard>),
+    Alert(Box<HighScoreAlert>),
+    Log(Box<LogRecord>),
+    Other,
 }
 
-fn decode<T: serde::de::DeserializeOwned>(ev: &Incoming) -> Result<T, StoreError> {
-    T::deserialize(&ev.head.data).map_err(|e| StoreError::BadPayload {
+fn decode<'a, T: serde::Deserialize<'a>>(ev: &'a Incoming) -> Result<T, StoreError> {
+    serde_json::from_str(ev.head.data.get()).map_err(|e| StoreError::BadPayload {
         event_type: ev.head.event_type.clone(),
         reason: e.to_string(),
     })
 }
 
-fn store_one(conn: &Connection, ev: &Incoming) -> Result<Stored, StoreError> {
-    let h = &ev.head;
-    // Validate before writing anything.
-    enum Payload {
-        Listing(Box<Listing>),
-        Score(Box<ScoreCard>),
-        Alert(Box<HighScoreAlert>),
-        Log(LogRecord),
-        Other,
-    }
-    let payload = match h.event_type.as_str() {
+fn decode_payload(ev: &Incoming) -> Result<Payload, StoreError> {
+    Ok(match ev.head.event_type.as_str() {
         event_type::LISTING_SCRAPED => Payload::Listing(Box::new(decode::<Listing>(ev)?)),
         event_type::LISTING_UPDATED => {
             Payload::Listing(Box::new(decode::<ListingUpdated>(ev)?.listing))
         }
         event_type::LISTING_SCORED => Payload::Score(Box::new(decode::<ScoreCard>(ev)?)),
         event_type::ALERT_HIGH_SCORE => Payload::Alert(Box::new(decode::<HighScoreAlert>(ev)?)),
-        event_type::LOG_RECORD => Payload::Log(decode::<LogRecord>(ev)?),
+        event_type::LOG_RECORD => Payload::Log(Box::new(decode::<LogRecord>(ev)?)),
         // A re-score digest names many listings: it is kept in `events` only (the `alerts`
         // table holds one listing per row).
         event_type::ALERT_RESCORE_DIGEST => {
@@ -144,29 +191,40 @@ fn store_one(conn: &Connection, ev: &Incoming) -> Result<Stored, StoreError> {
         }
         t if t.starts_with("gsa.audit.") || t.starts_with("gsa.dlq.") => Payload::Other,
         other => return Err(StoreError::UnknownType(other.to_string())),
-    };
-    let now = Utc::now().to_rfc3339();
+    })
+}
+
+/// Writes one validated event and its projections. Any error leaves the caller's transaction
+/// to be rolled back.
+fn write_one(
+    conn: &Connection,
+    ev: &Incoming,
+    payload: &Payload,
+    now: &str,
+) -> Result<Stored, rusqlite::Error> {
+    let h = &ev.head;
     let time = h.time.to_rfc3339();
+    let data = h.data.get();
     let inserted = conn.prepare_cached(
         "INSERT OR IGNORE INTO events (id, subject, type, source, time, listing_id, data, stored_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?
     .execute(
-        params![h.id, ev.subject, h.event_type, h.source, time, h.subject, h.data.to_string(), now],
+        params![h.id, ev.subject, h.event_type, h.source, time, h.subject, data, now],
     )?;
     if inserted == 0 {
         return Ok(Stored::Duplicate);
     }
     match payload {
-        Payload::Listing(l) => upsert_listing(conn, &l, &h.id, &now)?,
+        Payload::Listing(l) => upsert_listing(conn, l, &h.id, now)?,
         Payload::Score(c) => {
-            let card = serde_json::to_string(&c).unwrap_or_default();
+            // The payload is the card: stored as it arrived.
             conn.prepare_cached(
                 "INSERT OR IGNORE INTO score_history (event_id, listing_id, score, model_version, card, scored_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?
             .execute(
-                params![h.id, c.listing_id, c.score, c.model_version, card, time],
+                params![h.id, c.listing_id, c.score, c.model_version, data, time],
             )?;
             conn.prepare_cached(
                 "INSERT INTO scores (listing_id, score, applicable, model_version, real_estate, card, event_id, scored_at)
@@ -183,7 +241,7 @@ fn store_one(conn: &Connection, ev: &Incoming) -> Result<Stored, StoreError> {
                     c.applicable,
                     c.model_version,
                     c.real_estate.included,
-                    card,
+                    data,
                     h.id,
                     time
                 ],
@@ -194,7 +252,7 @@ fn store_one(conn: &Connection, ev: &Incoming) -> Result<Stored, StoreError> {
                 "INSERT OR IGNORE INTO alerts (event_id, listing_id, score, data, time) VALUES (?1, ?2, ?3, ?4, ?5)",
             )?
             .execute(
-                params![h.id, a.listing_id, a.score, h.data.to_string(), time],
+                params![h.id, a.listing_id, a.score, data, time],
             )?;
         }
         Payload::Log(r) => {
@@ -227,16 +285,16 @@ fn upsert_listing(
     l: &Listing,
     event_id: &str,
     now: &str,
-) -> Result<(), StoreError> {
+) -> Result<(), rusqlite::Error> {
     let existing: Option<String> = conn
         .prepare_cached("SELECT data FROM listings WHERE listing_id = ?1")?
         .query_row([&l.listing_id], |r| r.get(0))
         .optional()?;
-    let merged = match existing.and_then(|s| serde_json::from_str::<Listing>(&s).ok()) {
-        Some(old) => old.merged(l),
-        None => l.clone(),
-    };
-    let data = serde_json::to_string(&merged).unwrap_or_default();
+    let is_new = existing.is_none();
+    let old = existing.and_then(|s| serde_json::from_str::<Listing>(&s).ok());
+    let merged = old.as_ref().map(|old| old.merged(l));
+    let merged = merged.as_ref().unwrap_or(l);
+    let data = serde_json::to_string(merged).unwrap_or_default();
     let rowid: i64 = conn.prepare_cached(
         "INSERT INTO listings (listing_id, data, title, state, category, asking_price, cash_flow, content_hash, event_id, first_seen, updated_at, multiple, city)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12)
@@ -264,9 +322,18 @@ fn upsert_listing(
         |r| r.get(0),
     )?;
     // The FTS row shares the listing's rowid (schema v3): replace it by rowid (a lookup; the
-    // `listing_id` column of an FTS5 table is not indexed).
-    conn.prepare_cached("DELETE FROM listings_fts WHERE rowid = ?1")?
-        .execute([rowid])?;
+    // `listing_id` column of an FTS5 table is not indexed). A new listing has none yet; an
+    // unchanged title and description keep theirs.
+    if !is_new {
+        let same_text = old
+            .as_ref()
+            .is_some_and(|o| o.title == merged.title && o.description == merged.description);
+        if same_text {
+            return Ok(());
+        }
+        conn.prepare_cached("DELETE FROM listings_fts WHERE rowid = ?1")?
+            .execute([rowid])?;
+    }
     conn.prepare_cached(
         "INSERT INTO listings_fts (rowid, listing_id, title, description) VALUES (?1, ?2, ?3, ?4)",
     )?
@@ -500,6 +567,72 @@ mod tests {
             [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
         assert_eq!(id, "9");
         assert!((m - 3.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn an_event_sqlite_refuses_fails_alone_and_leaves_no_partial_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("gsa.db")).unwrap();
+        // SQLite refuses one listing (as a full disk or a corrupt page would refuse a write).
+        store
+            .conn()
+            .execute_batch(
+                "CREATE TRIGGER refuse BEFORE INSERT ON listings WHEN NEW.listing_id = 'refused'
+                 BEGIN SELECT RAISE(ABORT, 'refused by test'); END;",
+            )
+            .unwrap();
+        let ev = |id: &str| {
+            let l = Listing {
+                listing_id: id.into(),
+                title: Some(format!("Station {id}")),
+                description: Some("Fuel station with c-store".into()),
+                asking_price: Some(1_000_000),
+                ..Default::default()
+            }
+            .with_content_hash();
+            Envelope::new(
+                "scraper",
+                event_type::LISTING_SCRAPED,
+                l.event_id(),
+                Some(id.into()),
+                l,
+            )
+        };
+        let (a, bad, b) = (ev("a"), ev("refused"), ev("b"));
+        let r = store.store_batch(&[
+            incoming("gsa.listing.scraped", &a),
+            incoming("gsa.listing.scraped", &bad),
+            incoming("gsa.listing.scraped", &b),
+        ]);
+        assert!(matches!(r[0], Ok(Stored::New)), "{:?}", r[0]);
+        assert!(matches!(r[1], Err(StoreError::Sqlite(_))), "{:?}", r[1]);
+        assert!(matches!(r[2], Ok(Stored::New)), "{:?}", r[2]);
+        let ids: Vec<String> = store
+            .conn()
+            .prepare("SELECT listing_id FROM events ORDER BY listing_id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(ids, ["a", "b"], "no event row without its listing row");
+        // The payload is stored as it arrived.
+        let data: String = store
+            .conn()
+            .query_row("SELECT data FROM events WHERE listing_id = 'a'", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(data, serde_json::to_string(&a.data).unwrap());
+        let fts: i64 = store
+            .conn()
+            .query_row(
+                "SELECT COUNT(*) FROM listings_fts WHERE listings_fts MATCH 'station'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(fts, 2);
     }
 
     #[test]

@@ -77,23 +77,31 @@ pub async fn run(cfg: &Config, js: jetstream::Context, shutdown: Shutdown) -> an
     Ok(())
 }
 
+/// Parses a message into what the store needs, or a permanent error (not a gsa event).
+fn incoming(m: &jetstream::Message) -> Result<Incoming, HandleError> {
+    serde_json::from_slice(&m.payload)
+        .map(|head| Incoming {
+            subject: m.subject.to_string(),
+            head,
+        })
+        .map_err(|e| HandleError::Permanent(format!("not a gsa event: {e}")))
+}
+
 async fn handle(
     store: Arc<Mutex<Store>>,
     batch: Vec<jetstream::Message>,
 ) -> (Vec<jetstream::Message>, Vec<Result<(), HandleError>>) {
-    let mut parsed: Vec<Result<Incoming, HandleError>> = batch
-        .iter()
-        .map(|m| {
-            nats::parse_head(&m.payload).map(|head| Incoming {
-                subject: m.subject.to_string(),
-                head,
-            })
-        })
-        .collect();
-    let good: Vec<Incoming> = parsed
-        .iter()
-        .filter_map(|p| p.as_ref().ok().cloned())
-        .collect();
+    let mut results: Vec<Result<(), HandleError>> = Vec::with_capacity(batch.len());
+    let mut good = Vec::with_capacity(batch.len());
+    for m in &batch {
+        match incoming(m) {
+            Ok(i) => {
+                good.push(i);
+                results.push(Ok(()));
+            }
+            Err(e) => results.push(Err(e)),
+        }
+    }
     let stored = tokio::task::spawn_blocking(move || {
         let mut s = store.lock().unwrap_or_else(|p| p.into_inner());
         s.store_batch(&good)
@@ -101,18 +109,14 @@ async fn handle(
     .await
     .unwrap_or_default();
     let mut stored = stored.into_iter();
-    let results = parsed
-        .iter_mut()
-        .map(|p| match p {
-            Err(e) => Err(HandleError::Permanent(e.to_string())),
-            Ok(_) => match stored.next() {
-                Some(Ok(_)) => Ok(()),
-                Some(Err(StoreError::Sqlite(e))) => Err(HandleError::Transient(e.to_string())),
-                Some(Err(e)) => Err(HandleError::Permanent(e.to_string())),
-                None => Err(HandleError::Transient("store task failed".into())),
-            },
-        })
-        .collect();
+    for r in results.iter_mut().filter(|r| r.is_ok()) {
+        *r = match stored.next() {
+            Some(Ok(_)) => Ok(()),
+            Some(Err(StoreError::Sqlite(e))) => Err(HandleError::Transient(e.to_string())),
+            Some(Err(e)) => Err(HandleError::Permanent(e.to_string())),
+            None => Err(HandleError::Transient("store task failed".into())),
+        };
+    }
     (batch, results)
 }
 
@@ -149,11 +153,8 @@ pub async fn backfill(cfg: &Config, js: &jetstream::Context) -> anyhow::Result<u
             for m in chunk {
                 let m = m?;
                 let seq = m.info().map(|i| i.stream_sequence).unwrap_or(last);
-                if let Ok(head) = nats::parse_head(&m.payload) {
-                    batch.push(Incoming {
-                        subject: m.subject.to_string(),
-                        head,
-                    });
+                if let Ok(i) = incoming(&m) {
+                    batch.push(i);
                 }
                 done |= seq >= last;
             }
