@@ -84,9 +84,14 @@ struct Record {
 }
 
 /// Login brute-force guard (Authelia `regulation`): `max` failures within `find` for a key (a
-/// user name or an address) ban that key for `ban`. A ban is never extended by attempts made
-/// during it, so an attacker can keep a user banned only by failing again after each ban, and
-/// each ban is as short as configured.
+/// user name `user:<name>`, an address `ip:<addr>`, or a device cookie `device:<nonce>`) ban
+/// that key for `ban`. A ban is never extended by attempts made during it.
+///
+/// On its own this lets an attacker who fails three times every five minutes keep a user
+/// banned for as long as they like; the login route therefore exempts browsers that carry a
+/// valid device cookie for the user from the user and address bans, and counts their
+/// failures only under their own `device:` key (OWASP device cookies, see
+/// `crate::routes::login`).
 #[derive(Debug)]
 pub struct LoginGuard {
     max: u32,
@@ -179,6 +184,24 @@ mod tests {
             .check("x")
             .is_ok());
         assert_eq!(retry_after_secs(Duration::from_millis(1500)), 2);
+    }
+
+    #[test]
+    fn keys_are_counted_apart() {
+        let g = LoginGuard::new(3, Duration::from_secs(120), Duration::from_secs(300));
+        for _ in 0..3 {
+            g.fail("device:n1");
+        }
+        assert!(g.is_banned("device:n1"));
+        assert!(!g.is_banned("user:ann") && !g.is_banned("device:n2"));
+        for _ in 0..3 {
+            g.fail("user:ann");
+        }
+        assert!(g.is_banned("user:ann"));
+        assert!(
+            !g.is_banned("device:n2"),
+            "a user ban does not lock a device key"
+        );
     }
 
     #[test]

@@ -13,6 +13,16 @@
 //!   the same 401 `invalid_credentials` after the same argon2 work (a dummy hash for unknown
 //!   users), so neither the answer nor its timing tells which.
 //! * Brute force: see [`crate::throttle::LoginGuard`]; failures count per user and per address.
+//!   Banning a user by name lets anyone lock that user out, so a browser the user has logged
+//!   in with before is exempt (OWASP "Slow Down Online Guessing Attacks with Device Cookies"):
+//!   every successful login sets a signed `gsa_device` cookie bound to the user
+//!   ([`crate::sessions::device_cookie`]; `HttpOnly`, `SameSite=Strict`, `Path=/login`, 30
+//!   days). An attempt that presents a valid device cookie *for the user it names* is not
+//!   subject to the user's ban nor the address's ban; its failures count only against that
+//!   cookie (the same limits: 3 failures in 2 minutes lock that cookie out for 5 minutes), and a
+//!   locked-out cookie is treated as absent. Attempts without one (or with a forged, expired or
+//!   other user's cookie) are subject to the bans as before and count towards them. A banned
+//!   attempt still gets the wrong-password answer after the same work.
 //! * The session cookie is `HttpOnly; SameSite=Lax; Path=/`, `Secure` when configured or when
 //!   the request came through a trusted TLS proxy; a new id at every login (no fixation).
 
@@ -82,8 +92,19 @@ fn cookie_header(
     max_age: i64,
     secure: bool,
 ) -> HeaderValue {
+    cookie_header_at(name, value, "/", same_site, max_age, secure)
+}
+
+fn cookie_header_at(
+    name: &str,
+    value: &str,
+    path: &str,
+    same_site: &str,
+    max_age: i64,
+    secure: bool,
+) -> HeaderValue {
     let s = format!(
-        "{name}={value}; Path=/; HttpOnly; SameSite={same_site}; Max-Age={max_age}{}",
+        "{name}={value}; Path={path}; HttpOnly; SameSite={same_site}; Max-Age={max_age}{}",
         if secure { "; Secure" } else { "" }
     );
     HeaderValue::from_str(&s).unwrap_or_else(|_| HeaderValue::from_static("gsa_invalid=1"))
@@ -236,20 +257,40 @@ async fn login(
     let password = f.get("password").cloned().unwrap_or_default();
     let user_key = format!("user:{}", username.to_lowercase());
     let addr_key = format!("ip:{}", addr.key());
-    let banned = st.limits.login.is_banned(&user_key) || st.limits.login.is_banned(&addr_key);
+    let device_raw = sessions::cookie(&parts.headers, sessions::DEVICE_COOKIE);
     let cfg = st.cfg.clone();
     let name = username.clone();
+    let now = st.now();
     // The password check runs even when banned, so a ban answers in the same time.
-    let (role, known) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+    let (role, known, device, key) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+        let key = sessions::device_key(&cfg)?;
+        let device = device_raw
+            .and_then(|v| sessions::check_device_cookie(&key, &v, now))
+            .filter(|d| d.user == name);
         let role = users::authenticate(&cfg, &name, &password)?;
         let known = role.is_some() || users::role_of(&cfg, &name)?.is_some();
-        Ok((role, known))
+        Ok((role, known, device, key))
     })
     .await
     .map_err(anyhow::Error::from)??;
+    // A valid device cookie of this user that is not itself locked out: a trusted browser.
+    let device_guard_key = device.as_ref().map(|d| format!("device:{}", d.nonce));
+    let trusted = device_guard_key
+        .as_deref()
+        .is_some_and(|k| !st.limits.login.is_banned(k));
+    let banned =
+        !trusted && (st.limits.login.is_banned(&user_key) || st.limits.login.is_banned(&addr_key));
     let Some(role) = role.filter(|_| !banned) else {
-        st.limits.login.fail(&user_key);
-        st.limits.login.fail(&addr_key);
+        match device_guard_key.as_deref().filter(|_| trusted) {
+            // Only this browser's own count: an attacker cannot use it against the user.
+            Some(k) => {
+                st.limits.login.fail(k);
+            }
+            None => {
+                st.limits.login.fail(&user_key);
+                st.limits.login.fail(&addr_key);
+            }
+        }
         st.metrics.inc("gsa_login_failures_total", &[]);
         let mut ev = AuditEvent::new(action::LOGIN_FAILED, "denied");
         ev.reason = Some(
@@ -265,13 +306,15 @@ async fn login(
         ev.actor = known.then(|| username.clone());
         ev.addr = addr.0.map(|a| a.to_string());
         st.audit.emit(ev);
-        tracing::info!(banned, "login failed");
+        tracing::info!(banned, trusted_device = trusted, "login failed");
         return Err(ApiError::InvalidCredentials);
     };
     st.limits.login.clear(&user_key);
+    if let Some(k) = &device_guard_key {
+        st.limits.login.clear(k);
+    }
     let cfg = st.cfg.clone();
     let name = username.clone();
-    let now = st.now();
     let id = tokio::task::spawn_blocking(move || sessions::create(&cfg, &name, now))
         .await
         .map_err(anyhow::Error::from)??;
@@ -295,6 +338,19 @@ async fn login(
             &id,
             "Lax",
             st.gw.session_max.as_secs() as i64,
+            secure(&parts.headers, &st, tls),
+        ),
+    );
+    // A fresh device cookie at every login (OWASP: "issue new device cookie to the client"),
+    // sent back only to /login.
+    h.append(
+        header::SET_COOKIE,
+        cookie_header_at(
+            sessions::DEVICE_COOKIE,
+            &sessions::device_cookie(&key, &username, now),
+            "/login",
+            "Strict",
+            sessions::DEVICE_COOKIE_MAX_AGE_SECS,
             secure(&parts.headers, &st, tls),
         ),
     );

@@ -363,3 +363,179 @@ async fn brute_force_bans_user_and_address_alike_and_the_ban_is_bounded() {
     assert!(failures >= 9, "{text}");
     gw.stop().await;
 }
+
+/// `POST /login` as a browser holding a device cookie (`gsa_device`) would send it.
+async fn post_login_device(
+    gw: &Gateway,
+    form: &Form,
+    user: &str,
+    password: &str,
+    xff: &str,
+    device: Option<&str>,
+) -> reqwest::Response {
+    let mut cookie = format!("gsa_csrf={}", form.csrf);
+    if let Some(d) = device {
+        cookie.push_str(&format!("; gsa_device={d}"));
+    }
+    gw.http
+        .post(gw.url("/login"))
+        .header("cookie", cookie)
+        .header("x-forwarded-for", xff)
+        .form(&[
+            ("username", user),
+            ("password", password),
+            ("csrf", form.csrf.as_str()),
+            ("return_to", "/"),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_banned_users_own_browser_still_logs_in_with_its_device_cookie() {
+    // A long ban (the default 5 minutes): what is shown is the exemption, not the ban's end.
+    let cfg = GatewayConfig {
+        trusted_proxies: vec!["127.0.0.1".parse::<IpAddr>().unwrap()],
+        ..gw_config()
+    };
+    let gw = Gateway::start_with(tempfile::tempdir().unwrap(), None, cfg).await;
+    users::add(&gw.cfg, "ann", Role::Viewer, PASSWORD).unwrap();
+    users::add(&gw.cfg, "bob", Role::Viewer, PASSWORD).unwrap();
+    let (_, form, _) = get_form(&gw, "").await;
+    let form = form.unwrap();
+
+    // Ann's and Bob's browsers log in once and are given a device cookie: HttpOnly, strict,
+    // sent back only to /login.
+    let r = post_login_device(&gw, &form, "ann", PASSWORD, "198.51.100.7", None).await;
+    assert_eq!(r.status(), 303);
+    let sc = set_cookie(&r, "gsa_device").expect("device cookie");
+    for attr in [
+        "HttpOnly",
+        "SameSite=Strict",
+        "Path=/login",
+        "Max-Age=2592000",
+    ] {
+        assert!(sc.contains(attr), "{attr}: {sc}");
+    }
+    let ann_device = cookie_value(&sc);
+    assert!(!ann_device.contains(PASSWORD));
+    let r = post_login_device(&gw, &form, "bob", PASSWORD, "198.51.100.8", None).await;
+    let bob_device = cookie_value(&set_cookie(&r, "gsa_device").unwrap());
+
+    // An attacker fails three times for ann from one address: ann and that address are banned.
+    let attacker = "203.0.113.1";
+    let wrong = post_login_device(&gw, &form, "ann", "guess 1", attacker, None).await;
+    assert_eq!(wrong.status(), 401);
+    let wrong_body = wrong.text().await.unwrap();
+    for g in ["guess 2", "guess 3"] {
+        let r = post_login_device(&gw, &form, "ann", g, attacker, None).await;
+        assert_eq!(r.status(), 401);
+    }
+    // Without a device cookie, ann's right password from a fresh address is refused, with
+    // exactly the wrong-password answer.
+    let r = post_login_device(&gw, &form, "ann", PASSWORD, "198.51.100.50", None).await;
+    assert_eq!(r.status(), 401);
+    assert!(set_cookie(&r, "gsa_session").is_none());
+    assert_eq!(r.text().await.unwrap(), wrong_body);
+
+    // Ann's own browser, with its device cookie, logs in during the ban: a session and a
+    // fresh device cookie.
+    let r = post_login_device(
+        &gw,
+        &form,
+        "ann",
+        PASSWORD,
+        "198.51.100.7",
+        Some(&ann_device),
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let session = cookie_value(&set_cookie(&r, "gsa_session").expect("session"));
+    let renewed = cookie_value(&set_cookie(&r, "gsa_device").expect("new device cookie"));
+    assert_ne!(renewed, ann_device);
+    let api = gw
+        .http
+        .get(gw.url("/api/listings"))
+        .header("cookie", format!("gsa_session={session}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.status(), 200);
+    // ... even from the banned address (a NAT shared with the attacker).
+    let r = post_login_device(&gw, &form, "ann", PASSWORD, attacker, Some(&renewed)).await;
+    assert_eq!(r.status(), 303);
+
+    // A device cookie does not exempt anyone else: bob's cookie for ann, ann's cookie with
+    // the user part changed to bob, a tampered MAC, a made-up value: all get the ban's answer.
+    let forged_user = {
+        let p: Vec<&str> = ann_device.split('.').collect();
+        format!(
+            "{}.{}.{}.{}",
+            base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, "bob"),
+            p[1],
+            p[2],
+            p[3]
+        )
+    };
+    let tampered = {
+        let mut v = renewed.clone();
+        let last = v.pop().unwrap();
+        v.push(if last == 'A' { 'B' } else { 'A' });
+        v
+    };
+    for (i, cookie) in [
+        bob_device.as_str(),
+        forged_user.as_str(),
+        tampered.as_str(),
+        "YW5u.bm9uY2U.1800000000.c2ln",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let xff = format!("198.51.100.{}", 60 + i);
+        let r = post_login_device(&gw, &form, "ann", PASSWORD, &xff, Some(cookie)).await;
+        assert_eq!(r.status(), 401, "cookie {i} must not exempt");
+        assert!(set_cookie(&r, "gsa_session").is_none());
+        assert_eq!(r.text().await.unwrap(), wrong_body);
+    }
+    // Bob's own browser is trusted for bob, even on the attacker's banned address.
+    let r = post_login_device(&gw, &form, "bob", PASSWORD, attacker, Some(&bob_device)).await;
+    assert_eq!(r.status(), 303);
+
+    // A device cookie has its own failure limit: three wrong passwords with it lock that
+    // cookie out; then it counts as no cookie, and ann (still banned) is refused with it.
+    let addr = "198.51.100.20";
+    for g in ["typo 1", "typo 2", "typo 3"] {
+        let r = post_login_device(&gw, &form, "ann", g, addr, Some(&renewed)).await;
+        assert_eq!(r.status(), 401);
+    }
+    let r = post_login_device(&gw, &form, "ann", PASSWORD, addr, Some(&renewed)).await;
+    assert_eq!(
+        r.status(),
+        401,
+        "a locked-out device cookie does not exempt"
+    );
+    assert_eq!(r.text().await.unwrap(), wrong_body);
+    // Those failures counted nowhere else: ann's other cookie works, the address is free.
+    let r = post_login_device(&gw, &form, "ann", PASSWORD, addr, Some(&ann_device)).await;
+    assert_eq!(r.status(), 303, "another cookie of ann's is not locked");
+    let r = post_login_device(&gw, &form, "bob", PASSWORD, addr, None).await;
+    assert_eq!(
+        r.status(),
+        303,
+        "the address took no ban from device failures"
+    );
+    // Nor on the user: bob's typos with his cookie do not ban bob's name.
+    for g in ["typo 1", "typo 2", "typo 3"] {
+        let r = post_login_device(&gw, &form, "bob", g, "198.51.100.30", Some(&bob_device)).await;
+        assert_eq!(r.status(), 401);
+    }
+    let r = post_login_device(&gw, &form, "bob", PASSWORD, "198.51.100.31", None).await;
+    assert_eq!(
+        r.status(),
+        303,
+        "bob's name took no ban from his device's failures"
+    );
+    gw.stop().await;
+}
