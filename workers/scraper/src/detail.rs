@@ -24,6 +24,7 @@ use gsa_schemas::{Listing, ListingSource, RealEstate, Rejection, RejectionKind};
 use once_cell::sync::Lazy;
 use regex::Regex;
 use scraper::{ElementRef, Html};
+use serde_json::Value;
 
 use crate::dom::{all, first, norm_label, text_inline, text_lines, text_lines_skipping};
 use crate::fields::{
@@ -45,42 +46,49 @@ pub fn looks_like_detail(html_lower: &str) -> bool {
 
 /// One financial row ("Asking Price:" -> "$625,000"), value text with tooltips removed.
 #[derive(Debug, Clone)]
-struct Row {
+pub(crate) struct Row {
     value: String,
     not_disclosed: bool,
 }
 
-/// Financial rows by normalised label. The first occurrence wins (the desktop block comes
-/// first; mobile duplicates repeat the same values).
-fn financial_rows(root: ElementRef<'_>) -> HashMap<String, Row> {
-    let mut rows = HashMap::new();
-    let mut candidates = all(root, "p.m-listing-row");
-    if candidates.is_empty() {
-        candidates = all(root, ".financials p");
+/// The label and value of one financial row `p` (`span.title` label; value in a `<b>`, else
+/// the row's text without the label), or `None` when it has no label.
+pub(crate) fn financial_row(p: ElementRef<'_>) -> Option<(String, Row)> {
+    let title_el = first(p, "span.title")?;
+    let label = norm_label(&text_inline(title_el));
+    if label.is_empty() {
+        return None;
     }
-    for p in candidates {
-        let Some(title_el) = first(p, "span.title") else {
-            continue;
-        };
-        let label = norm_label(&text_inline(title_el));
-        if label.is_empty() {
-            continue;
-        }
-        let value = if let Some(b) = first(p, "b") {
-            text_inline(b)
-        } else {
-            let title_id = title_el.id();
-            text_inline_skipping(p, &|e| e.id() == title_id)
-        };
-        let not_disclosed = p
-            .value()
-            .classes()
-            .any(|c| c.eq_ignore_ascii_case("notDisclosed"))
-            || value.to_lowercase().contains("not disclosed");
-        rows.entry(label).or_insert(Row {
+    let value = if let Some(b) = first(p, "b") {
+        text_inline(b)
+    } else {
+        let title_id = title_el.id();
+        text_inline_skipping(p, &|e| e.id() == title_id)
+    };
+    let not_disclosed = p
+        .value()
+        .classes()
+        .any(|c| c.eq_ignore_ascii_case("notDisclosed"))
+        || value.to_lowercase().contains("not disclosed");
+    Some((
+        label,
+        Row {
             value,
             not_disclosed,
-        });
+        },
+    ))
+}
+
+/// Financial rows by normalised label, from the row elements in document order. The first
+/// occurrence wins (the desktop block comes first; mobile duplicates repeat the same values).
+pub(crate) fn financial_rows<'a>(
+    candidates: impl IntoIterator<Item = ElementRef<'a>>,
+) -> HashMap<String, Row> {
+    let mut rows = HashMap::new();
+    for p in candidates {
+        if let Some((label, row)) = financial_row(p) {
+            rows.entry(label).or_insert(row);
+        }
     }
     rows
 }
@@ -89,11 +97,13 @@ fn text_inline_skipping(el: ElementRef<'_>, skip: &dyn Fn(&ElementRef<'_>) -> bo
     crate::dom::collapse(&text_lines_skipping(el, skip))
 }
 
-/// `dt`/`dd` pairs of every `dl.listingProfile_details`, as label -> lines (a `dd` with `<br>`
-/// gives several lines; extra `dd`s after one `dt` add lines).
-fn dl_pairs(root: ElementRef<'_>, css: &str) -> HashMap<String, Vec<String>> {
+/// `dt`/`dd` pairs of the given `dl.listingProfile_details` elements, as label -> lines (a
+/// `dd` with `<br>` gives several lines; extra `dd`s after one `dt` add lines).
+pub(crate) fn dl_pairs<'a>(
+    dls: impl IntoIterator<Item = ElementRef<'a>>,
+) -> HashMap<String, Vec<String>> {
     let mut map: HashMap<String, Vec<String>> = HashMap::new();
-    for dl in all(root, css) {
+    for dl in dls {
         let mut current: Option<String> = None;
         for child in dl.children().filter_map(ElementRef::wrap) {
             match child.value().name() {
@@ -149,9 +159,96 @@ fn reject(input: &str, id: Option<String>, kind: RejectionKind, reason: &str) ->
     }
 }
 
-/// Parses a detail page. Errors: `malformed` when no listing id can be read, `unrecognised`
-/// when the page carries none of the detail-page fields.
+/// What a detail page's markup gives before the fields are derived: read from the full DOM
+/// by [`parse_detail_dom`], or from the sliced elements by [`crate::detail_fast`]. Both feed
+/// [`assemble`], so the two paths differ only in how they find these elements.
+#[derive(Debug, Default)]
+pub(crate) struct Parts {
+    /// Flattened JSON-LD nodes of every `script[type="application/ld+json"]`, in page order.
+    pub nodes: Vec<Value>,
+    /// Financial rows (see [`financial_rows`]).
+    pub rows: HashMap<String, Row>,
+    /// `dl.listingProfile_details` pairs (see [`dl_pairs`]).
+    pub details: HashMap<String, Vec<String>>,
+    /// Text of `h1.bfsTitle` (or `.listingProfile h1`).
+    pub h1: Option<String>,
+    /// Canonical URL (`link[rel=canonical]`, else `og:url`), before the bizbuysell check.
+    pub canonical: Option<String>,
+    /// Location from the header span under the title.
+    pub header_loc: Location,
+    /// `div.businessDescription` text without the "Ad#:" paragraph.
+    pub description: Option<String>,
+    /// A "Seller Financing" badge (`i.bbs-rent-special` in an element saying so).
+    pub badge: bool,
+}
+
+/// `href` of the canonical link, else `content` of `og:url` (property or name form).
+pub(crate) fn canonical_from(
+    link: Option<ElementRef<'_>>,
+    og_property: Option<ElementRef<'_>>,
+    og_name: Option<ElementRef<'_>>,
+) -> Option<String> {
+    link.and_then(|e| e.value().attr("href"))
+        .or_else(|| og_property.and_then(|e| e.value().attr("content")))
+        .or_else(|| og_name.and_then(|e| e.value().attr("content")))
+        .map(str::to_string)
+}
+
+/// Description text of `div.businessDescription` without the "Ad#:" paragraph.
+pub(crate) fn description_from(div: ElementRef<'_>) -> Option<String> {
+    let text = text_lines_skipping(div, &|e| {
+        e.value().name() == "p" && text_inline(*e).trim_start().starts_with("Ad#")
+    });
+    non_empty(&text)
+}
+
+/// True when an `i.bbs-rent-special` badge sits in an element whose text says "seller
+/// financing".
+pub(crate) fn badge_from<'a>(badges: impl IntoIterator<Item = ElementRef<'a>>) -> bool {
+    badges.into_iter().any(|i| {
+        i.parent()
+            .and_then(ElementRef::wrap)
+            .is_some_and(|p| text_inline(p).to_lowercase().contains("seller financing"))
+    })
+}
+
+/// Flattened JSON-LD nodes of one script's text.
+pub(crate) fn push_json_ld(raw: &str, nodes: &mut Vec<Value>) {
+    if let Some(v) = parse_lenient(raw) {
+        flatten(v, nodes);
+    }
+}
+
+/// Parses a detail page: the streaming fast path ([`crate::detail_fast`]) when it recognises
+/// the layout, else the full DOM ([`parse_detail_dom`]). Both give the same listing (the
+/// parity test in `tests/parity.rs` checks every real page). Errors: `malformed` when no
+/// listing id can be read, `unrecognised` when the page carries none of the detail-page
+/// fields.
 pub fn parse_detail(
+    input: &str,
+    html: &str,
+    fetched_at: DateTime<Utc>,
+) -> Result<Listing, Rejection> {
+    match crate::detail_fast::parts(html) {
+        Some(parts) => assemble(input, html, parts, fetched_at),
+        None => parse_detail_dom(input, html, fetched_at),
+    }
+}
+
+/// The fast path alone: `None` when it does not know the page's layout or cannot be sure it
+/// reads it as html5ever would (then [`parse_detail`] parses the full DOM). For tests and
+/// benches that must know which path ran.
+pub fn parse_detail_fast(
+    input: &str,
+    html: &str,
+    fetched_at: DateTime<Utc>,
+) -> Option<Result<Listing, Rejection>> {
+    crate::detail_fast::parts(html).map(|parts| assemble(input, html, parts, fetched_at))
+}
+
+/// Parses a detail page from its full DOM (`scraper`/html5ever): every layout in the corpus,
+/// including the older `.financials p` + `<b>` rows. The fallback of [`parse_detail`].
+pub fn parse_detail_dom(
     input: &str,
     html: &str,
     fetched_at: DateTime<Utc>,
@@ -159,14 +256,54 @@ pub fn parse_detail(
     let doc = Html::parse_document(html);
     let root = doc.root_element();
 
-    // JSON-LD.
     let mut nodes = Vec::new();
     for s in all(root, r#"script[type="application/ld+json"]"#) {
         let raw: String = s.text().collect();
-        if let Some(v) = parse_lenient(&raw) {
-            flatten(v, &mut nodes);
-        }
+        push_json_ld(&raw, &mut nodes);
     }
+    let mut candidates = all(root, "p.m-listing-row");
+    if candidates.is_empty() {
+        candidates = all(root, ".financials p");
+    }
+    let parts = Parts {
+        nodes,
+        rows: financial_rows(candidates),
+        details: dl_pairs(all(root, "dl.listingProfile_details")),
+        h1: first(root, "h1.bfsTitle")
+            .or_else(|| first(root, ".listingProfile h1"))
+            .map(text_inline),
+        canonical: canonical_from(
+            first(root, r#"link[rel="canonical"]"#),
+            first(root, r#"meta[property="og:url"]"#),
+            first(root, r#"meta[name="og:url"]"#),
+        ),
+        header_loc: first(root, "span.f-l.cs-800.opacity-70")
+            .or_else(|| first(root, ".listingProfile ~ * span.f-l"))
+            .map(|e| parse_location(&text_inline(e)))
+            .unwrap_or_default(),
+        description: first(root, "div.businessDescription").and_then(description_from),
+        badge: badge_from(all(root, "i.bbs-rent-special")),
+    };
+    assemble(input, html, parts, fetched_at)
+}
+
+/// Derives the listing from what the markup gave (field priorities in the module docs).
+pub(crate) fn assemble(
+    input: &str,
+    html: &str,
+    parts: Parts,
+    fetched_at: DateTime<Utc>,
+) -> Result<Listing, Rejection> {
+    let Parts {
+        nodes,
+        rows,
+        details,
+        h1,
+        canonical,
+        header_loc,
+        description,
+        badge,
+    } = parts;
     let product: ProductInfo = nodes
         .iter()
         .find(|n| is_type(n, "Product"))
@@ -178,36 +315,24 @@ pub fn parse_detail(
         .map(local_business_location)
         .unwrap_or_default();
 
-    let rows = financial_rows(root);
-    let details = dl_pairs(root, "dl.listingProfile_details");
-
     // Title.
-    let h1 = first(root, "h1.bfsTitle")
-        .or_else(|| first(root, ".listingProfile h1"))
-        .map(text_inline);
     let title = h1
         .and_then(|t| non_empty(&t))
         .or_else(|| product.title.clone());
 
     // Listing id and URL.
-    let canonical = first(root, r#"link[rel="canonical"]"#)
-        .and_then(|e| e.value().attr("href"))
-        .or_else(|| {
-            first(root, r#"meta[property="og:url"]"#).and_then(|e| e.value().attr("content"))
-        })
-        .or_else(|| first(root, r#"meta[name="og:url"]"#).and_then(|e| e.value().attr("content")))
+    let canonical = canonical
+        .as_deref()
         .and_then(absolute_url)
         .filter(|u| u.contains("bizbuysell.com"));
-    let ad_number = AD_NUMBER
-        .as_ref()
-        .and_then(|re| re.captures(html))
-        .and_then(|c| c.get(1))
-        .map(|m| m.as_str().to_string());
-    let listing_id = product
-        .listing_id
-        .clone()
-        .or(ad_number)
-        .or_else(|| canonical.as_deref().and_then(id_from_url));
+    let listing_id = product.listing_id.clone().or_else(|| {
+        AD_NUMBER
+            .as_ref()
+            .and_then(|re| re.captures(html))
+            .and_then(|c| c.get(1))
+            .map(|m| m.as_str().to_string())
+            .or_else(|| canonical.as_deref().and_then(id_from_url))
+    });
     let url = product.url.clone().or(canonical);
 
     let has_fields =
@@ -233,10 +358,6 @@ pub fn parse_detail(
     let dl_loc = dl_get(&details, &["location"])
         .and_then(|l| l.first())
         .map(|s| parse_location(s))
-        .unwrap_or_default();
-    let header_loc = first(root, "span.f-l.cs-800.opacity-70")
-        .or_else(|| first(root, ".listingProfile ~ * span.f-l"))
-        .map(|e| parse_location(&text_inline(e)))
         .unwrap_or_default();
     let loc: Location = [
         lb_loc,
@@ -310,22 +431,9 @@ pub fn parse_detail(
     let reason_for_selling = dl_get(&details, &["reason for selling"]).and_then(|l| joined(l));
     let financing = dl_get(&details, &["financing"]).and_then(|l| joined(l));
 
-    // Description: div.businessDescription without the "Ad#:" paragraph.
-    let description = first(root, "div.businessDescription")
-        .map(|d| {
-            text_lines_skipping(d, &|e| {
-                e.value().name() == "p" && text_inline(*e).trim_start().starts_with("Ad#")
-            })
-        })
-        .and_then(|t| non_empty(&t))
-        .or_else(|| product.description.clone());
+    let description = description.or_else(|| product.description.clone());
 
     // Seller financing: badge, or the financing text.
-    let badge = all(root, "i.bbs-rent-special").into_iter().any(|i| {
-        i.parent()
-            .and_then(ElementRef::wrap)
-            .is_some_and(|p| text_inline(p).to_lowercase().contains("seller financing"))
-    });
     let seller_financing = if badge || financing.as_deref().is_some_and(mentions_seller_financing) {
         Some(true)
     } else {

@@ -10,15 +10,16 @@
 //! e-mail addresses in free text are replaced with `[removed]` ([`privacy`]). No input panics:
 //! input-derived data is never indexed or unwrapped.
 //!
-//! Modules: [`sniff`] (format), [`block`] (bot walls), [`detail`] (detail pages), [`search`]
-//! (search pages), [`api`] (API/apify records), [`jsonld`] (JSON-LD Product), [`csv_export`]
-//! (CSV exports), [`text`] (pasted text), [`money`], [`location`], [`fields`], [`privacy`].
+//! Modules: [`sniff`] (format), [`block`] (bot walls), [`detail`] (detail pages; its hot path
+//! [`detail_fast`] over the streaming tag scanner [`scan`]), [`search`] (search pages), [`api`]
+//! (API/apify records), [`jsonld`] (JSON-LD Product), [`csv_export`] (CSV exports), [`text`] (pasted text), [`money`], [`location`], [`fields`], [`privacy`].
 
 pub mod api;
 pub mod block;
 pub mod crawl;
 pub mod csv_export;
 pub mod detail;
+pub mod detail_fast;
 pub mod dom;
 pub mod error;
 pub mod fetch;
@@ -27,11 +28,13 @@ pub mod inbox;
 pub mod jsonld;
 pub mod jsonutil;
 pub mod location;
+pub mod lower;
 pub mod money;
 pub mod paging;
 pub mod privacy;
 pub mod publish;
 pub mod robots;
+pub mod scan;
 pub mod schedule;
 pub mod search;
 pub mod sniff;
@@ -96,7 +99,33 @@ fn rejection(input: &str, kind: RejectionKind, reason: String) -> Rejection {
 /// `blocked` rejection; HTML that is neither a detail nor a search page gives `unrecognised`;
 /// empty input gives `unrecognised`.
 pub fn parse_bytes(input_name: &str, bytes: &[u8], fetched_at: DateTime<Utc>) -> ParseOutcome {
-    let text = String::from_utf8_lossy(bytes);
+    parse_bytes_with(input_name, bytes, fetched_at, HtmlPath::Fast)
+}
+
+/// How HTML pages are read. Both give the same listings on every page the fast path accepts
+/// (`tests/parity.rs`); the choice exists for that test and for the benches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HtmlPath {
+    /// The streaming paths ([`detail::parse_detail`], [`search::parse_search`]), each falling
+    /// back to the full DOM when it does not know the page. The default.
+    Fast,
+    /// The full DOM only ([`detail::parse_detail_dom`], [`search::parse_search_dom`]).
+    Dom,
+}
+
+/// [`parse_bytes`] with the HTML path chosen (see [`HtmlPath`]).
+pub fn parse_bytes_with(
+    input_name: &str,
+    bytes: &[u8],
+    fetched_at: DateTime<Utc>,
+    path: HtmlPath,
+) -> ParseOutcome {
+    // Valid UTF-8 (every real page) is borrowed after the fast validation; only invalid
+    // input pays for the lossy conversion.
+    let text = match std::str::from_utf8(bytes) {
+        Ok(s) => std::borrow::Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(bytes),
+    };
     let text = text.trim_start_matches('\u{feff}');
     if text.trim().is_empty() {
         return ParseOutcome::rejected(rejection(
@@ -106,7 +135,7 @@ pub fn parse_bytes(input_name: &str, bytes: &[u8], fetched_at: DateTime<Utc>) ->
         ));
     }
     let out = match sniff::sniff(input_name, text) {
-        Format::Html => parse_html(input_name, text, fetched_at),
+        Format::Html => parse_html(input_name, text, fetched_at, path),
         Format::Json => match jsonutil::parse_lenient(text) {
             Some(v) => parse_json(input_name, &v, fetched_at),
             None => {
@@ -147,13 +176,16 @@ pub fn parse_file(path: &Path) -> std::io::Result<ParseOutcome> {
     Ok(parse_bytes(&path.display().to_string(), &bytes, fetched_at))
 }
 
-fn parse_html(input: &str, html: &str, fetched_at: DateTime<Utc>) -> ParseOutcome {
+fn parse_html(input: &str, html: &str, fetched_at: DateTime<Utc>, path: HtmlPath) -> ParseOutcome {
     if let Some(reason) = block::detect_block(None, html) {
         return ParseOutcome::rejected(rejection(input, RejectionKind::Blocked, reason));
     }
-    let lower = html.to_lowercase();
+    let lower = lower::lowercase_for_search(html);
     if search::looks_like_search(&lower) && !lower.contains("bfstitle") {
-        let out = search::parse_search(input, html, fetched_at);
+        let out = match path {
+            HtmlPath::Fast => search::parse_search(input, html, fetched_at),
+            HtmlPath::Dom => search::parse_search_dom(input, html, fetched_at),
+        };
         if !out.listings.is_empty() || !out.rejections.is_empty() {
             return ParseOutcome {
                 listings: out.listings,
@@ -167,7 +199,10 @@ fn parse_html(input: &str, html: &str, fetched_at: DateTime<Utc>) -> ParseOutcom
         ));
     }
     if detail::looks_like_detail(&lower) {
-        return ParseOutcome::one(detail::parse_detail(input, html, fetched_at));
+        return ParseOutcome::one(match path {
+            HtmlPath::Fast => detail::parse_detail(input, html, fetched_at),
+            HtmlPath::Dom => detail::parse_detail_dom(input, html, fetched_at),
+        });
     }
     let title = dom_title(html)
         .map(|t| format!(" (title: {t:?})"))

@@ -24,6 +24,7 @@ use crate::fields::{absolute_url, finish, id_from_url, non_empty};
 use crate::jsonutil::{at, parse_lenient};
 use crate::location::parse_location;
 use crate::money::parse_money;
+use crate::scan::{normalise_raw_text, Match, Scanner, Token};
 
 /// True when the HTML looks like a search page.
 pub fn looks_like_search(html_lower: &str) -> bool {
@@ -43,8 +44,50 @@ pub struct SearchOutcome {
     pub from_state: bool,
 }
 
-/// Parses a search page.
+/// Parses a search page: the state JSON found by the streaming tag scan and parsed without a
+/// DOM ([`parse_search_fast`]), else the full DOM ([`parse_search_dom`]: the same state JSON
+/// read from the tree, or the card DOM when it is missing or unreadable).
 pub fn parse_search(input: &str, html: &str, fetched_at: DateTime<Utc>) -> SearchOutcome {
+    parse_search_fast(input, html, fetched_at)
+        .unwrap_or_else(|| parse_search_dom(input, html, fetched_at))
+}
+
+/// The fast path alone: the first `script#BBS-state` located by [`crate::scan`] (script
+/// bodies are skipped, not tokenized), its text read raw as html5ever would deliver it, and
+/// the records read from the JSON. `None` when there is no usable state JSON, or when the
+/// scanner cannot be sure it agrees with html5ever (an id matching only ignoring case, which
+/// depends on the quirks mode; a script holding `<!--`).
+pub fn parse_search_fast(
+    input: &str,
+    html: &str,
+    fetched_at: DateTime<Utc>,
+) -> Option<SearchOutcome> {
+    let mut scanner = Scanner::new(html, 0);
+    let mut raw = None;
+    for tok in scanner.by_ref() {
+        let Token::Start(t) = tok else { continue };
+        if !t.is("script") {
+            continue;
+        }
+        match t.attr_match("id", "BBS-state") {
+            Match::Exact => {
+                raw = t.raw_text.clone();
+                break;
+            }
+            Match::CaseOnly => return None,
+            Match::No => {}
+        }
+    }
+    if scanner.uncertain {
+        return None;
+    }
+    let text = normalise_raw_text(html.get(raw?)?);
+    let state = parse_lenient(&text)?;
+    from_state(input, &state, fetched_at)
+}
+
+/// Parses a search page from its full DOM: the `script#BBS-state` JSON, else the cards.
+pub fn parse_search_dom(input: &str, html: &str, fetched_at: DateTime<Utc>) -> SearchOutcome {
     let doc = Html::parse_document(html);
     let root = doc.root_element();
     if let Some(script) = first(root, "script#BBS-state") {

@@ -1,8 +1,11 @@
 //! Golden tests: every field in `tests/golden/expected.json` is compared with what the parser
-//! reads from the real fixture (`testdata/`), plus exact listing/rejection counts.
+//! reads from the real fixture (`testdata/`), plus exact listing/rejection counts. The table
+//! is checked on the default (streaming fast) HTML path, as `gsa parse` reads pages, and on
+//! the full-DOM fallback path.
 
 use std::path::PathBuf;
 
+use gsa_scraper::HtmlPath;
 use serde_json::Value;
 
 fn testdata() -> PathBuf {
@@ -19,6 +22,25 @@ fn find<'a>(listings: &'a [Value], exp: &Value) -> Option<&'a Value> {
 
 #[test]
 fn golden_fixtures() {
+    golden(HtmlPath::Fast);
+}
+
+#[test]
+fn golden_fixtures_dom_path() {
+    golden(HtmlPath::Dom);
+}
+
+/// Reads a fixture as `gsa_scraper::parse_file` does, on the chosen HTML path.
+fn parse_fixture(path: &std::path::Path, html: HtmlPath) -> gsa_scraper::ParseOutcome {
+    let bytes = std::fs::read(path).unwrap();
+    let fetched_at = std::fs::metadata(path)
+        .and_then(|m| m.modified())
+        .map(chrono::DateTime::<chrono::Utc>::from)
+        .unwrap();
+    gsa_scraper::parse_bytes_with(&path.display().to_string(), &bytes, fetched_at, html)
+}
+
+fn golden(html: HtmlPath) {
     let table: Value = serde_json::from_str(
         &std::fs::read_to_string(
             PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden/expected.json"),
@@ -30,7 +52,14 @@ fn golden_fixtures() {
     let mut checked = 0usize;
     for fx in table["fixtures"].as_array().unwrap() {
         let file = fx["file"].as_str().unwrap();
-        let out = gsa_scraper::parse_file(&testdata().join(file)).unwrap();
+        let out = parse_fixture(&testdata().join(file), html);
+        if html == HtmlPath::Fast {
+            // The default entry point is the fast path.
+            assert_eq!(
+                out,
+                gsa_scraper::parse_file(&testdata().join(file)).unwrap()
+            );
+        }
         let listings: Vec<Value> = out
             .listings
             .iter()
@@ -146,7 +175,7 @@ fn golden_fixtures() {
     }
     assert!(
         failures.is_empty(),
-        "{} golden mismatches:\n{}",
+        "{} golden mismatches ({html:?} path):\n{}",
         failures.len(),
         failures.join("\n")
     );

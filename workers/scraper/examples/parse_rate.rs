@@ -1,0 +1,71 @@
+//! Pages parsed per second, in process, for `scripts/bench-python-peers.py`: the same loop the
+//! Python peers run (every page held in memory, parsed again and again for a fixed time on one
+//! thread), so the peer ratios compare like with like in one run. Prints one JSON object on
+//! stdout: `{"<kind>_<path>": pages_per_second, ...}` for kind detail/search and path
+//! fast/dom.
+//!
+//!     cargo run --release -p gsa-scraper --example parse_rate -- [SECONDS] PAGE...
+
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use gsa_scraper::{parse_bytes_with, HtmlPath};
+
+/// A page: file name and bytes.
+type Page = (String, Vec<u8>);
+
+fn rate(pages: &[Page], path: HtmlPath, secs: f64) -> f64 {
+    let t0 = Utc::now();
+    let start = Instant::now();
+    let mut n = 0u64;
+    loop {
+        for (name, bytes) in pages {
+            let out = parse_bytes_with(name, std::hint::black_box(bytes), t0, path);
+            assert!(!out.listings.is_empty(), "{name} gives no listing");
+            n += 1;
+        }
+        if start.elapsed() >= Duration::from_secs_f64(secs) {
+            break;
+        }
+    }
+    n as f64 / start.elapsed().as_secs_f64()
+}
+
+fn main() {
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let secs = match args.first().and_then(|a| a.parse::<f64>().ok()) {
+        Some(s) => {
+            args.remove(0);
+            s
+        }
+        None => 3.0,
+    };
+    let mut by_kind: Vec<(&str, Vec<Page>)> = vec![("detail", vec![]), ("search", vec![])];
+    for a in &args {
+        let name = std::path::Path::new(a)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let bytes = match std::fs::read(a) {
+            Ok(b) => b,
+            Err(e) => {
+                eprintln!("{a}: {e}");
+                std::process::exit(2);
+            }
+        };
+        let kind = if name.starts_with("search") { 1 } else { 0 };
+        by_kind[kind].1.push((name, bytes));
+    }
+    let mut fields = Vec::new();
+    for (kind, pages) in &by_kind {
+        if pages.is_empty() {
+            continue;
+        }
+        for (path, label) in [(HtmlPath::Fast, "fast"), (HtmlPath::Dom, "dom")] {
+            let r = rate(pages, path, secs);
+            eprintln!("{kind} {label}: {r:.1} pages/s");
+            fields.push(format!("\"{kind}_{label}\": {r:.2}"));
+        }
+    }
+    println!("{{{}}}", fields.join(", "));
+}
