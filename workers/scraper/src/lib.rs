@@ -12,7 +12,8 @@
 //!
 //! Modules: [`sniff`] (format), [`block`] (bot walls), [`detail`] (detail pages; its hot path
 //! [`detail_fast`] over the streaming tag scanner [`scan`]), [`search`] (search pages), [`api`]
-//! (API/apify records), [`jsonld`] (JSON-LD Product), [`csv_export`] (CSV exports), [`text`] (pasted text), [`money`], [`location`], [`fields`], [`privacy`].
+//! (API/apify records), [`jsonld`] (JSON-LD Product), [`csv_export`] (CSV exports), [`text`]
+//! (pasted text), [`money`], [`location`], [`lower`], [`fields`], [`privacy`].
 
 pub mod api;
 pub mod block;
