@@ -69,11 +69,7 @@ pub fn detect_block(status: Option<u16>, body: &str) -> Option<String> {
         _ => {}
     }
     // Only the head of a large page matters; real block pages are small.
-    let head: String = body
-        .chars()
-        .take(200_000)
-        .collect::<String>()
-        .to_lowercase();
+    let head = crate::lower::lowercase_for_search(crate::lower::char_prefix(body, 200_000));
     if LISTING_MARKERS.iter().any(|m| head.contains(m)) {
         return None;
     }
