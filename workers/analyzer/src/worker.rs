@@ -232,6 +232,58 @@ pub fn listing_of(head: &EnvelopeHead) -> Result<Option<(Listing, bool)>, Handle
     }
 }
 
+/// The envelope fields the worker reads, checked like [`nats::parse_head`] (so a message that
+/// is not a gsa event fails the same way) but without building the payload as a JSON tree.
+#[derive(Deserialize)]
+struct Head {
+    id: String,
+    #[serde(rename = "source")]
+    _source: String,
+    #[serde(rename = "type")]
+    event_type: String,
+    #[serde(rename = "time")]
+    _time: chrono::DateTime<chrono::Utc>,
+    #[serde(rename = "data")]
+    _data: serde::de::IgnoredAny,
+}
+
+/// The payload of an event, decoded straight into its type.
+#[derive(Deserialize)]
+struct Data<T> {
+    data: T,
+}
+
+/// The event id and listing of a listing event (`true` for `gsa.listing.updated`), `None` for
+/// events the analyzer does not score. Same outcome as [`nats::parse_head`] then
+/// [`listing_of`], with two scans of the bytes instead of a JSON tree and a copy of it.
+fn read_listing_event(payload: &[u8]) -> Result<Option<(String, Listing, bool)>, HandleError> {
+    let head: Head = serde_json::from_slice(payload)
+        .map_err(|e| HandleError::Permanent(format!("not a gsa event: {e}")))?;
+    let bad = |e: serde_json::Error| HandleError::Permanent(format!("{}: {e}", head.event_type));
+    let (listing, is_update) = match head.event_type.as_str() {
+        event_type::LISTING_SCRAPED => (
+            serde_json::from_slice::<Data<Listing>>(payload)
+                .map_err(bad)?
+                .data,
+            false,
+        ),
+        event_type::LISTING_UPDATED => (
+            serde_json::from_slice::<Data<ListingUpdated>>(payload)
+                .map_err(bad)?
+                .data
+                .listing,
+            true,
+        ),
+        event_type::LISTING_REJECTED => return Ok(None),
+        other => {
+            return Err(HandleError::Permanent(format!(
+                "unknown event type {other}"
+            )))
+        }
+    };
+    Ok(Some((head.id, listing, is_update)))
+}
+
 /// The KV buckets the worker keeps its state in.
 #[derive(Clone, Copy)]
 struct Buckets<'a> {
@@ -262,12 +314,11 @@ async fn handle(
     payload: &[u8],
 ) -> Result<(), HandleError> {
     let alerted = kv.alerted;
-    let head = nats::parse_head(payload)?;
-    let Some((listing, is_update)) = listing_of(&head)? else {
+    let Some((event_id, listing, is_update)) = read_listing_event(payload)? else {
         return Ok(());
     };
     let transient = |e: anyhow::Error| HandleError::Transient(e.to_string());
-    let mut card = crate::score(&listing, &head.id, scoring);
+    let mut card = crate::score(&listing, &event_id, scoring);
     let previous = last_card(kv.cards, &listing.listing_id)
         .await
         .map_err(transient)?;
@@ -277,18 +328,32 @@ async fn handle(
         Some(p) => crate::explain::attach(&mut card, &p),
         None => {}
     }
-    let card_id = Envelope::<()>::deterministic_id(&["scored", &head.id, &card.model_version]);
+    let card_id = Envelope::<()>::deterministic_id(&["scored", &event_id, &card.model_version]);
     let env = Envelope::new(
         SERVICE,
         event_type::LISTING_SCORED,
         card_id,
         Some(listing.listing_id.clone()),
-        card.clone(),
+        &card,
     );
-    nats::publish_event(js, subjects::LISTING_SCORED, &env)
-        .await
-        .map_err(transient)?;
-    remember_card(kv.cards, &card).await.map_err(transient)?;
+    // Published and remembered at once: a crash after either leaves the message unacked, and
+    // its redelivery publishes the same card (same id: dropped as a duplicate) and remembers it.
+    futures::try_join!(
+        nats::publish_event(js, subjects::LISTING_SCORED, &env),
+        remember_card(kv.cards, &card)
+    )
+    .map_err(transient)?;
+
+    // The listing's first card (no earlier card in gsa_cards, on this delivery or the one that
+    // published it) below the threshold: no alert state can exist (the worker and `gsa
+    // rescore` write one only after the listing's card is in gsa_cards) and none is due, so
+    // gsa_alerted is neither read nor written (two of the five KV round trips of a new
+    // listing). A later card that reaches the threshold finds no state and is alerted with
+    // reason `rescore` (or `price_cut`), as before.
+    let reaches = card.applicable && card.score.is_some_and(|s| s >= threshold);
+    if card.previous_model_version.is_none() && !reaches {
+        return Ok(());
+    }
 
     let key = nats::kv_key(&listing.listing_id);
     let kv_err = |e: &dyn std::fmt::Display| HandleError::Transient(format!("gsa_alerted: {e}"));
@@ -301,12 +366,11 @@ async fn handle(
         Some(e) => (None, Some(e.revision)),
         None => (None, None),
     };
-    let reaches = card.applicable && card.score.is_some_and(|s| s >= threshold);
     let due = alert_due(&card, threshold, state.as_ref());
     let crossing = state.as_ref().map_or(0, |s| s.alerts) + 1;
     let alert_id = Envelope::<()>::deterministic_id(&[
         "alert",
-        &head.id,
+        &event_id,
         &card.model_version,
         &crossing.to_string(),
     ]);
@@ -317,7 +381,7 @@ async fn handle(
         .and_then(|s| s.last_alert_event.clone())
         .filter(|id| {
             let n = state.as_ref().map_or(0, |s| s.alerts).to_string();
-            *id == Envelope::<()>::deterministic_id(&["alert", &head.id, &card.model_version, &n])
+            *id == Envelope::<()>::deterministic_id(&["alert", &event_id, &card.model_version, &n])
         });
     let unfinished = unfinished_id.is_some();
     let alert_id = unfinished_id.unwrap_or(alert_id);
@@ -331,7 +395,7 @@ async fn handle(
     };
     let reason = if is_update {
         AlertReason::PriceCut
-    } else if state.is_none() {
+    } else if state.is_none() && card.previous_model_version.is_none() {
         AlertReason::NewListing
     } else {
         AlertReason::Rescore
