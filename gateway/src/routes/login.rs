@@ -237,7 +237,7 @@ fn check_csrf(parts: &Parts, form_token: Option<&String>) -> ApiResult<()> {
 #[utoipa::path(post, path = "/login", tag = "login",
     request_body(content_type = "application/x-www-form-urlencoded",
         description = "username, password, csrf, return_to"),
-    responses((status = 303, description = "Logged in: session cookie set, redirect to return_to"),
+    responses((status = 303, description = "Logged in: session cookie and a fresh gsa_device cookie set, redirect to return_to"),
               (status = 401, description = "invalid_credentials (the same for every cause)"),
               (status = 403, description = "csrf_failed")))]
 async fn login(
