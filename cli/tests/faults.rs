@@ -130,14 +130,63 @@ impl Env {
         }
         c
     }
+    /// Starts `gsa <args>`; its stderr (warnings and errors) goes to a file under
+    /// [`Env::log_dir`], shown by [`Env::diagnostics`] when a check fails.
     fn spawn(&self, args: &[&str]) -> Proc {
+        let dir = self.log_dir();
+        std::fs::create_dir_all(&dir).expect("log dir");
+        let n = std::fs::read_dir(&dir).map(|d| d.count()).unwrap_or(0);
+        let log = std::fs::File::create(dir.join(format!("{n:02}-{}.log", args.join("-"))))
+            .expect("log file");
         Proc(
             self.cmd(args)
                 .stdout(Stdio::null())
-                .stderr(Stdio::null())
+                .stderr(log)
                 .spawn()
                 .expect("spawn gsa"),
         )
+    }
+    fn log_dir(&self) -> PathBuf {
+        self.data.path().join("test-logs")
+    }
+    /// What a failed completeness check needs to be understood: the listings due an alert
+    /// that has none, the dead letters, and the last warnings of every spawned service.
+    fn diagnostics(&self) -> String {
+        let mut out = String::new();
+        if let Ok(conn) = gsa_common::db::open_ro(&self.db()) {
+            let missing: Vec<String> = conn
+                .prepare(
+                    "SELECT s.listing_id FROM scores s WHERE s.applicable = 1 AND s.score >= 1 \
+                     AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.listing_id = s.listing_id) LIMIT 20",
+                )
+                .and_then(|mut st| {
+                    st.query_map([], |r| r.get::<_, String>(0))?
+                        .collect::<Result<Vec<_>, _>>()
+                })
+                .unwrap_or_default();
+            out.push_str(&format!("due listings without an alert: {missing:?}\n"));
+        }
+        if let Ok(o) = self.cmd(&["dlq", "list"]).output() {
+            out.push_str(&format!(
+                "gsa dlq list:\n{}\n",
+                String::from_utf8_lossy(&o.stdout)
+            ));
+        }
+        if let Ok(dir) = std::fs::read_dir(self.log_dir()) {
+            let mut files: Vec<PathBuf> = dir.flatten().map(|e| e.path()).collect();
+            files.sort();
+            for f in files {
+                let text = std::fs::read_to_string(&f).unwrap_or_default();
+                let lines: Vec<&str> = text.lines().collect();
+                out.push_str(&format!(
+                    "--- {} ({} lines, last 30):\n{}\n",
+                    f.display(),
+                    lines.len(),
+                    lines[lines.len().saturating_sub(30)..].join("\n")
+                ));
+            }
+        }
+        out
     }
     fn run(&self, args: &[&str]) -> std::process::Output {
         let out = self.cmd(args).output().expect("run gsa");
@@ -211,10 +260,22 @@ fn count(db: &Path, sql: &str) -> Option<i64> {
     conn.query_row(sql, [], |r| r.get(0)).ok()
 }
 
-async fn wait_for(what: &str, timeout: Duration, mut f: impl FnMut() -> bool) {
+async fn wait_for(what: &str, timeout: Duration, f: impl FnMut() -> bool) {
+    wait_or(what, timeout, f, String::new).await
+}
+
+/// As [`wait_for`], adding `explain()` to the failure message.
+async fn wait_or(
+    what: &str,
+    timeout: Duration,
+    mut f: impl FnMut() -> bool,
+    explain: impl FnOnce() -> String,
+) {
     let deadline = Instant::now() + timeout;
     while !f() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        if Instant::now() >= deadline {
+            panic!("timed out waiting for {what}\n{}", explain());
+        }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
@@ -222,20 +283,31 @@ async fn wait_for(what: &str, timeout: Duration, mut f: impl FnMut() -> bool) {
 /// Waits until `n` listings are stored with a score, then checks: every listing, scraped
 /// event and score once; every applicable listing (all due at threshold 1) alerted once, and
 /// nothing else alerted.
-async fn assert_complete(db: &Path, n: usize, timeout: Duration) {
+async fn assert_complete(env: &Env, n: usize, timeout: Duration) {
+    let db = &env.db();
     let want = n as i64;
-    wait_for(&format!("{n} listings scored and stored"), timeout, || {
-        count(db, "SELECT COUNT(*) FROM scores") == Some(want)
-            && count(db, "SELECT COUNT(*) FROM listings") == Some(want)
-    })
+    wait_or(
+        &format!("{n} listings scored and stored"),
+        timeout,
+        || {
+            count(db, "SELECT COUNT(*) FROM scores") == Some(want)
+                && count(db, "SELECT COUNT(*) FROM listings") == Some(want)
+        },
+        || env.diagnostics(),
+    )
     .await;
     // Alerts trail scores slightly (different stream): wait for them too.
-    wait_for("every due alert stored", Duration::from_secs(60), || {
-        count(
-            db,
-            "SELECT COUNT(*) FROM scores WHERE applicable = 1 AND score >= 1",
-        ) == count(db, "SELECT COUNT(DISTINCT listing_id) FROM alerts")
-    })
+    wait_or(
+        "every due alert stored",
+        Duration::from_secs(60),
+        || {
+            count(
+                db,
+                "SELECT COUNT(*) FROM scores WHERE applicable = 1 AND score >= 1",
+            ) == count(db, "SELECT COUNT(DISTINCT listing_id) FROM alerts")
+        },
+        || env.diagnostics(),
+    )
     .await;
     let q = |sql: &str| count(db, sql).unwrap_or(-1);
     assert_eq!(
@@ -344,7 +416,7 @@ async fn a_poison_message_is_dead_lettered_without_blocking_and_dlq_replay_works
         .unwrap();
     // Later listings still flow.
     publish(&js, &ls[..50]).await;
-    assert_complete(&env.db(), 50, Duration::from_secs(60)).await;
+    assert_complete(&env, 50, Duration::from_secs(60)).await;
 
     // Both poison messages are dead-lettered by both consumers that read them.
     let dlq_subject = subjects::dlq_subject(subjects::LISTING_SCRAPED);
@@ -425,7 +497,7 @@ async fn a_poison_message_is_dead_lettered_without_blocking_and_dlq_replay_works
         .await
         .unwrap();
     env.run(&["dlq", "replay", &ack.sequence.to_string()]);
-    assert_complete(&env.db(), 51, Duration::from_secs(60)).await;
+    assert_complete(&env, 51, Duration::from_secs(60)).await;
     let out = env.run(&["dlq", "list"]);
     assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 4);
 
@@ -437,7 +509,7 @@ async fn a_poison_message_is_dead_lettered_without_blocking_and_dlq_replay_works
     })
     .await;
     publish(&js, &ls[56..60]).await;
-    assert_complete(&env.db(), 55, Duration::from_secs(60)).await;
+    assert_complete(&env, 55, Duration::from_secs(60)).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -452,7 +524,7 @@ async fn three_analyzer_processes_on_one_durable_consumer_score_each_listing_onc
     let _logger = env.spawn(&["worker", "logger"]);
     let ls = listings(1000);
     publish(&js, &ls).await;
-    assert_complete(&env.db(), 1000, Duration::from_secs(90)).await;
+    assert_complete(&env, 1000, Duration::from_secs(90)).await;
     assert_eq!(
         stream_count(&js, subjects::STREAM_SCORES).await,
         1000,
@@ -474,6 +546,72 @@ async fn three_analyzer_processes_on_one_durable_consumer_score_each_listing_onc
     let lag = nats::consumer_lag(&js).await.unwrap();
     let a = lag.iter().find(|l| l.consumer == "analyzer").unwrap();
     assert_eq!((a.num_pending, a.ack_pending), (0, 0));
+}
+
+/// `text` without ANSI colour sequences (the services' logs on stderr are coloured).
+fn strip_ansi(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for d in chars.by_ref() {
+                if d.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+// The lost alert of the cluster test (issue 7): while a stream has no leader (a node stopped,
+// the cluster electing), every write to the alert state fails at once ("no stream found").
+// With 5 deliveries (about 8 s of backoff) such messages were dead-lettered after their score
+// was published, so the score was stored and the alert never sent. Here the alert-state
+// bucket is gone until a message has been delivered a sixth time; then it is back, and every
+// due alert must arrive once with nothing dead-lettered.
+#[tokio::test(flavor = "multi_thread")]
+async fn alert_state_unavailable_beyond_five_deliveries_loses_no_alert() {
+    let env = Env::new();
+    let js = env.js().await;
+    let _analyzer = env.spawn(&["worker", "analyzer"]);
+    let _logger = env.spawn(&["worker", "logger"]);
+    // The analyzer opens the bucket at start, then creates its consumer.
+    let listings_stream = js.get_stream(subjects::STREAM_LISTINGS).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while listings_stream
+        .get_consumer::<jetstream::consumer::pull::Config>(subjects::CONSUMER_ANALYZER)
+        .await
+        .is_err()
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the analyzer never created its consumer"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    js.delete_stream(format!("KV_{}", subjects::KV_ALERTED))
+        .await
+        .unwrap();
+    publish(&js, &listings(40)).await;
+    let log = env.log_dir().join("00-worker-analyzer.log");
+    wait_or(
+        "a message delivered a sixth time",
+        Duration::from_secs(120),
+        || strip_ansi(&std::fs::read_to_string(&log).unwrap_or_default()).contains("delivered=6 "),
+        || env.diagnostics(),
+    )
+    .await;
+    nats::key_value(&js, subjects::KV_ALERTED).await.unwrap();
+    assert_complete(&env, 40, Duration::from_secs(120)).await;
+    assert_eq!(
+        stream_count(&js, subjects::STREAM_DLQ).await,
+        0,
+        "nothing dead-lettered\n{}",
+        env.diagnostics()
+    );
 }
 
 async fn kill9_run(n: usize) {
@@ -498,7 +636,7 @@ async fn kill9_run(n: usize) {
     assert!(stored < n as i64, "killed mid-run ({stored} of {n})");
     let _analyzer = env.spawn(&["worker", "analyzer"]);
     let _logger = env.spawn(&["worker", "logger"]);
-    assert_complete(&db, n, Duration::from_secs(60 + n as u64 / 50)).await;
+    assert_complete(&env, n, Duration::from_secs(60 + n as u64 / 50)).await;
     assert_delivered_once(&db, &seen).await;
 }
 
@@ -530,7 +668,7 @@ async fn a_nats_restart_while_consumers_fetch_loses_nothing() {
     env.nats.as_mut().expect("single server").restart();
     // The test's own client reconnects too; publish the rest after the restart.
     publish(&js, &ls[500..]).await;
-    assert_complete(&db, 1000, Duration::from_secs(90)).await;
+    assert_complete(&env, 1000, Duration::from_secs(90)).await;
     assert_delivered_once(&db, &seen).await;
 }
 
@@ -580,7 +718,7 @@ async fn sigterm_drains_acks_and_exits_0_and_everything_acked_is_stored() {
     drop(conn);
     // And a restarted gsa up finishes the run, storing nothing twice.
     let _up = env.spawn(&["up"]);
-    assert_complete(&db, 1000, Duration::from_secs(90)).await;
+    assert_complete(&env, 1000, Duration::from_secs(90)).await;
 }
 
 async fn cluster_run(n: usize) {
@@ -608,16 +746,27 @@ async fn cluster_run(n: usize) {
     // Stop the first node (the one every client tried first) mid-run.
     env.cluster.as_mut().expect("cluster").stop_node(0);
     publish(&js, &ls[n / 2..]).await;
-    assert_complete(&db, n, Duration::from_secs(120 + n as u64 / 50)).await;
+    assert_complete(&env, n, Duration::from_secs(120 + n as u64 / 50)).await;
     assert_delivered_once(&db, &seen).await;
+    assert_eq!(
+        stream_count(&js, subjects::STREAM_DLQ).await,
+        0,
+        "nothing dead-lettered while the cluster elected new leaders\n{}",
+        env.diagnostics()
+    );
+    // Shown with --nocapture: how the services lived through the node stop.
+    eprintln!("{}", env.diagnostics());
 }
 
-// Moved out of the CI tier: in one of three CI runs a due alert was not stored within 60 s
-// after the node stop (every listing and score was). Until that is understood and fixed it
-// runs in the second tier (scripts/test-all), where it still fails loudly.
+// Back in the CI tier: it once lost a due alert (issue 7). Cause, reproduced with the
+// diagnostics above: after the node stop, writes to the alert-state bucket failed at once ("no
+// stream found for given subject") until the cluster had elected new leaders, and the
+// analyzer's 5 deliveries (about 8 s of backoff) ran out first, so messages whose score was
+// already stored had their alert dead-lettered. The analyzer now retries NATS failures for
+// about 15 minutes (`gsa_analyzer::worker::MAX_DELIVER`); the same failure is provoked
+// deterministically by `alert_state_unavailable_beyond_five_deliveries_loses_no_alert`.
 #[tokio::test(flavor = "multi_thread")]
-#[ignore = "second tier: a due alert was once lost after a node stop; under investigation (scripts/test-all)"]
-async fn second_tier_three_node_cluster_with_r3_streams_loses_nothing_when_a_node_stops() {
+async fn a_three_node_cluster_with_r3_streams_loses_nothing_when_a_node_stops() {
     cluster_run(500).await;
 }
 
