@@ -55,7 +55,8 @@ pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
 pub const MAX_REPLAY: u64 = 500;
 /// Most alert streams open at once in one gateway (each holds a NATS consumer).
 pub const MAX_STREAMS: usize = 256;
-/// How long the server keeps a stream's consumer after its client stopped pulling.
+/// How long the server keeps a stream's consumer after its client stopped pulling (the
+/// inactivity threshold async-nats gives every ordered consumer; stated here for operators).
 pub const ORDERED_INACTIVE: Duration = Duration::from_secs(30);
 /// Wait between attempts to start a stream's consumer while NATS or the stream is missing.
 const RETRY: Duration = Duration::from_secs(1);
