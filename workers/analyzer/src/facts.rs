@@ -230,11 +230,39 @@ pub(crate) fn listing_year(listing: &Listing) -> Option<i32> {
 struct Scan<'a> {
     text: &'a str,
     source: Source,
+    /// `text` case-folded for [`Scan::has`]: ASCII lowercased, plus the two non-ASCII letters
+    /// that regex's `(?i)` folds onto ASCII ones (KELVIN SIGN -> k, LONG S -> s).
+    folded: String,
 }
 
 impl<'a> Scan<'a> {
     fn new(text: &'a str, source: Source) -> Self {
-        Scan { text, source }
+        let folded = text
+            .chars()
+            .map(|c| match c {
+                '\u{212A}' => 'k',
+                '\u{17F}' => 's',
+                c => c.to_ascii_lowercase(),
+            })
+            .collect();
+        Scan {
+            text,
+            source,
+            folded,
+        }
+    }
+
+    /// Whether the text contains any of these lowercase keywords: a cheap gate in front of
+    /// patterns that cannot match without one of them.
+    ///
+    /// Why: a pattern scans the whole description even when it finds nothing, and most patterns
+    /// find nothing in most listings (the profile of `benches/score.rs` had two thirds of the
+    /// extraction in the regex engines' scans). Each gate lists a keyword that every
+    /// alternative of its patterns requires (noted where it is used), so skipping a pattern
+    /// whose keywords are absent cannot change a result; the pinned cards of the 1,613 real
+    /// listings check it.
+    fn has(&self, any: &[&str]) -> bool {
+        any.iter().any(|k| self.folded.contains(k))
     }
 
     fn fact(&self, name: &str, value: FactValue, unit: Option<&str>, s: usize, e: usize) -> Found {
@@ -415,6 +443,10 @@ pub const GALLONS_PLAUSIBLE_MIN: f64 = 5_000.0;
 pub const GALLONS_PLAUSIBLE_MAX: f64 = 3_000_000.0;
 
 fn gallons(d: &Scan, ex: &mut Extraction) {
+    // Every gallons pattern needs "gal" (gallon, gals, gal) or "volume".
+    if !d.has(&["gal", "volume"]) {
+        return;
+    }
     let cfg_min = GALLONS_PLAUSIBLE_MIN;
     let cfg_max = GALLONS_PLAUSIBLE_MAX;
     let text = d.text;
@@ -594,6 +626,10 @@ fn cents(raw: &str, unit: Option<&str>, per_gallon: bool) -> Option<f64> {
 }
 
 fn fuel_margin_and_commission(d: &Scan, ex: &mut Extraction) {
+    // Each pattern ends in or starts with margin / profit / commi(s)sion.
+    if !d.has(&["margin", "profit", "commi"]) {
+        return;
+    }
     let text = d.text;
     let mut hits: Vec<(usize, usize, bool, f64, Option<f64>)> = Vec::new();
     for (re, label_first) in [
@@ -719,6 +755,10 @@ static MERCH_MARGIN: Lazy<Regex> = Lazy::new(|| {
 
 fn inside_sales_and_merchandise_margin(d: &Scan, ex: &mut Extraction) {
     let text = d.text;
+    // Every store-sales pattern needs "sale" or "$"; the margin pattern needs "margin". Without
+    // them the patterns scan an empty text (offsets still index `text`).
+    let sales_text = if d.has(&["sale", "$"]) { text } else { "" };
+    let margin_text = if d.has(&["margin"]) { text } else { "" };
     // (start, end, low, high, converted from another period)
     let mut cands: Vec<(usize, usize, f64, Option<f64>, bool)> = Vec::new();
     for re in [
@@ -727,7 +767,7 @@ fn inside_sales_and_merchandise_margin(d: &Scan, ex: &mut Extraction) {
         &*INSIDE_LABEL_DOLLAR,
         &*INSIDE_SHARED_PERIOD,
     ] {
-        for c in re.captures_iter(text) {
+        for c in re.captures_iter(sales_text) {
             let Some(m) = c.get(0) else { continue };
             let period = c.name("p").or_else(|| c.name("p2")).map(|p| p.as_str());
             let (Some((lo, hi)), Some(k)) = (range_value(&c), period.and_then(per_month)) else {
@@ -737,7 +777,7 @@ fn inside_sales_and_merchandise_margin(d: &Scan, ex: &mut Extraction) {
             cands.push((m.start(), m.end(), lo, hi, k != 1.0));
         }
     }
-    for c in INSIDE_YEAR_LABEL.captures_iter(text) {
+    for c in INSIDE_YEAR_LABEL.captures_iter(sales_text) {
         let Some(m) = c.get(0) else { continue };
         let (Some(a1), m1) = (c.name("a1"), c.name("m1").map(|m| m.as_str())) else {
             continue;
@@ -778,7 +818,7 @@ fn inside_sales_and_merchandise_margin(d: &Scan, ex: &mut Extraction) {
             }
         }
     } else {
-        for c in INSIDE_NO_PERIOD.captures_iter(text) {
+        for c in INSIDE_NO_PERIOD.captures_iter(sales_text) {
             if let Some(m) = c.get(0) {
                 let q = d.quote(m.start(), m.end());
                 ex.ask(format!(
@@ -786,14 +826,14 @@ fn inside_sales_and_merchandise_margin(d: &Scan, ex: &mut Extraction) {
                 ));
             }
         }
-        if let Some(m) = INSIDE_CUT.find(text) {
+        if let Some(m) = INSIDE_CUT.find(sales_text) {
             let q = d.quote(m.start(), m.end());
             ex.ask(format!(
                 "The text is cut off at \"{q}\": what are the inside sales per month?"
             ));
         }
     }
-    if let Some(c) = MERCH_MARGIN.captures(text) {
+    if let Some(c) = MERCH_MARGIN.captures(margin_text) {
         let p = c.name("pct").or_else(|| c.name("pct2"));
         if let (Some(m), Some(p)) = (c.get(0), p) {
             if let Ok(v) = p.as_str().parse::<f64>() {
@@ -818,6 +858,9 @@ static LOTTERY_SALES: Lazy<Regex> = Lazy::new(|| {
 });
 
 fn lottery(d: &Scan, ex: &mut Extraction) {
+    if !d.has(&["lott"]) {
+        return;
+    }
     for c in LOTTERY_SALES.captures_iter(d.text) {
         let Some(m) = c.get(0) else { continue };
         if is_negated(d.text, m.start()) || is_projection(d.text, m.start()) {
@@ -860,7 +903,13 @@ static RENT: Lazy<Regex> = Lazy::new(|| {
 });
 
 fn rent(d: &Scan, listing: &Listing, ex: &mut Extraction) {
-    for c in RENT.captures_iter(d.text) {
+    // RENT needs "rent" or "lease".
+    let rent_text = if d.has(&["rent", "lease"]) {
+        d.text
+    } else {
+        ""
+    };
+    for c in RENT.captures_iter(rent_text) {
         let Some(m) = c.get(0) else { continue };
         let (a, mult, period) = match (c.name("a1"), c.name("b1")) {
             (Some(a), _) => {
@@ -945,13 +994,16 @@ static YEAR_IN_TEXT: Lazy<Regex> = Lazy::new(|| re(r"\b(?P<yr>(?:19|20)\d\d)\b")
 
 fn lease(d: &Scan, listing: &Listing, year: Option<i32>, ex: &mut Extraction) {
     let text = d.text;
+    // Every lease pattern needs "lease"; month-to-month needs "month".
+    let lease_text = if d.has(&["lease"]) { text } else { "" };
+    let month_text = if d.has(&["month"]) { text } else { "" };
     for re in [
         &*LEASE_PLUS,
         &*YEARS_LEFT_ON_LEASE,
         &*LEASE_YEARS,
         &*YEAR_LEASE,
     ] {
-        if let Some(c) = re.captures(text) {
+        if let Some(c) = re.captures(lease_text) {
             let (Some(m), Some(y1)) = (c.get(0), c.name("y1")) else {
                 continue;
             };
@@ -977,7 +1029,7 @@ fn lease(d: &Scan, listing: &Listing, year: Option<i32>, ex: &mut Extraction) {
             return;
         }
     }
-    if let Some(m) = MONTH_TO_MONTH.find(text) {
+    if let Some(m) = MONTH_TO_MONTH.find(month_text) {
         let sent = crate::text::sentence_before(text, m.start(), 60);
         let after: String = text.get(m.end()..).unwrap_or("").chars().take(20).collect();
         if sent.to_ascii_lowercase().contains("lease")
@@ -994,7 +1046,7 @@ fn lease(d: &Scan, listing: &Listing, year: Option<i32>, ex: &mut Extraction) {
             return;
         }
     }
-    if let Some(c) = LEASE_EXPIRES.captures(text) {
+    if let Some(c) = LEASE_EXPIRES.captures(lease_text) {
         if let (Some(m), Some(yr)) = (c.get(0), c.name("yr")) {
             match (yr.as_str().parse::<i32>().ok(), year) {
                 (Some(y), Some(now)) => {
@@ -1077,7 +1129,9 @@ static NEEDS: Lazy<Regex> =
     Lazy::new(|| re(r"(?i)\b(?:needs?|require[sd]?|will\s+need|must\s+replace|replace)\s*$"));
 
 fn tanks(d: &Scan, t: &Scan, year: Option<i32>, ex: &mut Extraction) {
-    let text = d.text;
+    // The tank patterns need "tank" or "ust" (UST, USTs); the wall pattern needs "wall".
+    let tank_words: &[&str] = &["tank", "ust"];
+    let text = if d.has(tank_words) { d.text } else { "" };
     if let Some(c) = TANK_YEAR.captures(text) {
         let yr = c
             .name("yr")
@@ -1097,6 +1151,9 @@ fn tanks(d: &Scan, t: &Scan, year: Option<i32>, ex: &mut Extraction) {
     for s in [d, t] {
         if ex.has("tank_age_years") {
             break;
+        }
+        if !s.has(tank_words) {
+            continue;
         }
         if let Some(c) = TANK_AGE.captures(s.text) {
             if let (Some(m), Some(n)) = (
@@ -1127,6 +1184,9 @@ fn tanks(d: &Scan, t: &Scan, year: Option<i32>, ex: &mut Extraction) {
         }
     }
     for s in [d, t] {
+        if !s.has(&["wall"]) {
+            continue;
+        }
         if let Some(c) = TANK_WALL.captures(s.text) {
             if let (Some(m), Some(w)) = (c.get(0), c.name("w")) {
                 // Only about tanks: "double wall" near tank words.
@@ -1174,8 +1234,31 @@ static ENV_RISK_WORD: Lazy<Regex> = Lazy::new(|| {
     )
 });
 
+/// A keyword of every alternative of the four environmental patterns (see [`Scan::has`]).
+const ENV_WORDS: &[&str] = &[
+    "remediat",
+    "clean",
+    "monitoring",
+    "ongoing",
+    "open",
+    "active",
+    "contaminat",
+    "sold",
+    "further",
+    "nfa",
+    "closure",
+    "case",
+    "closed",
+    "phase",
+    "environmental",
+    "lust",
+    "leak",
+    "spill",
+    "epa",
+];
+
 fn environmental(d: &Scan, ex: &mut Extraction) {
-    let text = d.text;
+    let text = if d.has(ENV_WORDS) { d.text } else { "" };
     let pick = |re: &Regex| re.find_iter(text).find(|m| !is_negated(text, m.start()));
     let (status, m) = if let Some(m) = pick(&ENV_OPEN_EXPLICIT) {
         ("open", Some(m))
@@ -1319,7 +1402,12 @@ fn brand_and_supply(d: &Scan, t: &Scan, year: Option<i32>, ex: &mut Extraction) 
             break;
         }
     }
-    let text = d.text;
+    // The supply patterns need "contract", "agreement" or "supply".
+    let text = if d.has(&["contract", "agreement", "supply"]) {
+        d.text
+    } else {
+        ""
+    };
     if let Some(c) = SUPPLY_YEARS_LEFT.captures(text) {
         if let (Some(m), Some(n)) = (
             c.get(0),
@@ -1394,6 +1482,11 @@ static OWNER_OPERATED: Lazy<Regex> = Lazy::new(|| {
 
 fn owner_involvement(d: &Scan, t: &Scan, ex: &mut Extraction) {
     for s in [d, t] {
+        // semi-absentee / absentee, absent owner, employee-run, manager or management in
+        // place; owner-operated, family-run, operated by the owner.
+        if !s.has(&["absent", "employee", "manage", "owner", "family"]) {
+            continue;
+        }
         for (re, value) in [
             (&*SEMI_ABSENTEE, "semi_absentee"),
             (&*ABSENTEE, "absentee"),
@@ -1449,7 +1542,9 @@ fn financing(d: &Scan, t: &Scan, listing: &Listing, ex: &mut Extraction) {
     let fin_text = listing.financing.as_deref().unwrap_or("");
     let f = Scan::new(fin_text, Source::Field("financing"));
     for s in [d, t, &f] {
-        if let Some(m) = s.first_real(&SELLER_FINANCING) {
+        // seller / owner financing, carry, note; seller-financed.
+        let words = s.has(&["seller", "owner"]);
+        if let Some(m) = words.then(|| s.first_real(&SELLER_FINANCING)).flatten() {
             ex.push(s.fact(
                 "seller_financing",
                 FactValue::Flag(true),
@@ -1477,7 +1572,11 @@ fn financing(d: &Scan, t: &Scan, listing: &Listing, ex: &mut Extraction) {
         }
     }
     for s in [d, t, &f] {
-        if let Some(m) = s.first_real(&SBA_PREQUAL) {
+        if let Some(m) = s
+            .has(&["sba"])
+            .then(|| s.first_real(&SBA_PREQUAL))
+            .flatten()
+        {
             ex.push(s.fact(
                 "sba_prequalified",
                 FactValue::Flag(true),
@@ -1508,6 +1607,10 @@ static TRAFFIC: Lazy<Regex> = Lazy::new(|| {
 });
 
 fn traffic(d: &Scan, ex: &mut Extraction) {
+    // cars / vehicles (vehicle trips) per day, VPD, AADT, ADT, daily traffic.
+    if !d.has(&["car", "vehicle", "vpd", "adt", "traffic"]) {
+        return;
+    }
     for c in TRAFFIC.captures_iter(d.text) {
         let Some(m) = c.get(0) else { continue };
         let (a, mult) = if let Some(a) = c.name("a1") {
@@ -1551,7 +1654,13 @@ fn flags(d: &Scan, t: &Scan, ex: &mut Extraction) {
         if ex.has("corner_location") {
             break;
         }
-        for c in CORNER.captures_iter(s.text) {
+        // corner, intersection, traffic light / signal.
+        let text = if s.has(&["corner", "intersection", "traffic"]) {
+            s.text
+        } else {
+            ""
+        };
+        for c in CORNER.captures_iter(text) {
             let Some(m) = c.get(0) else { continue };
             let next = c
                 .name("next")
@@ -1807,19 +1916,31 @@ static CLOSED: Lazy<Regex> = Lazy::new(|| {
 });
 
 fn mentions(d: &Scan, t: &Scan, ex: &mut Extraction) {
-    let list: [(&'static str, &Regex); 9] = [
-        ("highway", &HIGHWAY),
-        ("no_competition", &NO_COMPETITION),
-        ("lottery", &LOTTERY_WORD),
-        ("atm", &ATM),
-        ("propane", &PROPANE),
-        ("alcohol", &ALCOHOL),
-        ("open_24_7", &OPEN_24),
-        ("repair_garage", &GARAGE),
-        ("closed", &CLOSED),
+    // (kind, pattern, a keyword of each alternative; empty: no gate, see [`Scan::has`])
+    let list: [(&'static str, &Regex, &[&str]); 9] = [
+        ("highway", &HIGHWAY, &[]),
+        (
+            "no_competition",
+            &NO_COMPETITION,
+            &["competi", "only", "other"],
+        ),
+        ("lottery", &LOTTERY_WORD, &["lott"]),
+        ("atm", &ATM, &["atm"]),
+        ("propane", &PROPANE, &["propane"]),
+        ("alcohol", &ALCOHOL, &["beer", "liquor", "spirits", "off"]),
+        ("open_24_7", &OPEN_24, &["24"]),
+        (
+            "repair_garage",
+            &GARAGE,
+            &["repair", "service", "mechanic", "garage"],
+        ),
+        ("closed", &CLOSED, &["closed", "vacant", "operating"]),
     ];
-    for (kind, re) in list {
+    for (kind, re, words) in list {
         for s in [d, t] {
+            if !words.is_empty() && !s.has(words) {
+                continue;
+            }
             let hit = re.find_iter(s.text).find(|m| {
                 // "no competition" is itself a negation; everything else must not be negated.
                 let negated = kind != "no_competition" && is_negated(s.text, m.start());
@@ -1840,7 +1961,8 @@ fn mentions(d: &Scan, t: &Scan, ex: &mut Extraction) {
             }
         }
     }
-    if let Some(m) = CASH_BUSINESS.find(d.text) {
+    let cash_words = d.has(&["unreported", "books", "table", "cash"]);
+    if let Some(m) = cash_words.then(|| CASH_BUSINESS.find(d.text)).flatten() {
         ex.mentions
             .push(d.mention("cash_business", m.start(), m.end()));
     }
@@ -2000,6 +2122,24 @@ mod tests {
         let ex = extract_all(&listing("Seller does NOT have Lottery, ATM, nor an..."));
         assert!(ex.mention("lottery").is_none());
         assert!(ex.mention("atm").is_none());
+    }
+
+    #[test]
+    fn keyword_gates_fold_case_like_the_patterns() {
+        // (?i) folds KELVIN SIGN onto k and LONG S onto s; the gate in front of the tank
+        // patterns must let such text through, or the gate would change a result.
+        let desc = "Double wall TAN\u{212A}S installed in 1999.";
+        assert_eq!(
+            get(desc, "tank_install_year").map(|f| f.value),
+            Some(FactValue::Number(1999.0))
+        );
+        let d = Scan::new("Gas \u{17F}ALES of 9,000 GALLONS a day", Source::Description);
+        assert!(d.has(&["sale"]) && d.has(&["gal"]) && !d.has(&["lease"]));
+        // No keyword, no scan, and still the "not mentioned" environmental fact.
+        assert_eq!(
+            get("A quiet store.", "environmental_status").map(|f| f.value),
+            Some(FactValue::Text("not_mentioned".into()))
+        );
     }
 
     #[test]
