@@ -39,6 +39,7 @@ pub mod scan;
 pub mod schedule;
 pub mod search;
 pub mod sniff;
+pub mod state_json;
 pub mod text;
 
 use std::path::Path;

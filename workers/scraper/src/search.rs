@@ -82,8 +82,13 @@ pub fn parse_search_fast(
         return None;
     }
     let text = normalise_raw_text(html.get(raw?)?);
-    let state = parse_lenient(&text)?;
-    from_state(input, &state, fetched_at)
+    let trimmed = text.trim().trim_start_matches('\u{feff}');
+    match crate::state_json::records_by_entry(trimmed) {
+        Ok(Some(entries)) => from_records(input, entries.values().flatten(), fetched_at),
+        Ok(None) => None,
+        // Not strict JSON: the lenient `Value` route decides, as on the DOM path.
+        Err(_) => from_state(input, &parse_lenient(&text)?, fetched_at),
+    }
 }
 
 /// Parses a search page from its full DOM: the `script#BBS-state` JSON, else the cards.
@@ -104,16 +109,30 @@ pub fn parse_search_dom(input: &str, html: &str, fetched_at: DateTime<Utc>) -> S
 /// Records from the state JSON: every value holding `value.bfsSearchResult.value[]`.
 fn from_state(input: &str, state: &Value, fetched_at: DateTime<Utc>) -> Option<SearchOutcome> {
     let obj = state.as_object()?;
+    let arrays =
+        obj.values().filter_map(
+            |entry| match at(entry, &["value", "bfsSearchResult", "value"]) {
+                Some(Value::Array(recs)) => Some(recs),
+                _ => None,
+            },
+        );
+    from_records(input, arrays, fetched_at)
+}
+
+/// Listings from the record arrays of the state entries (in entry-key order); `None` when
+/// there was no array at all.
+fn from_records<'a>(
+    input: &str,
+    arrays: impl Iterator<Item = &'a Vec<Value>>,
+    fetched_at: DateTime<Utc>,
+) -> Option<SearchOutcome> {
     let mut out = SearchOutcome {
         from_state: true,
         ..Default::default()
     };
     let mut found = false;
     let mut seen = HashSet::new();
-    for entry in obj.values() {
-        let Some(Value::Array(recs)) = at(entry, &["value", "bfsSearchResult", "value"]) else {
-            continue;
-        };
+    for recs in arrays {
         found = true;
         for (i, r) in recs.iter().enumerate() {
             match record_to_listing(
