@@ -20,12 +20,13 @@ use std::fmt;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
+/// Record arrays by state entry key (sorted); `None` for an entry without one.
+pub type Entries = BTreeMap<String, Option<Vec<Value>>>;
+
 /// `value.bfsSearchResult.value` of every top-level entry, by entry key (sorted); `None` for
 /// an entry without such an array. `Err` when `json` is not strict JSON; `Ok(None)` when its
 /// top level is not an object.
-pub fn records_by_entry(
-    json: &str,
-) -> Result<Option<BTreeMap<String, Option<Vec<Value>>>>, serde_json::Error> {
+pub fn records_by_entry(json: &str) -> Result<Option<Entries>, serde_json::Error> {
     let mut de = serde_json::Deserializer::from_str(json);
     let out = de.deserialize_any(Top)?;
     de.end()?;
@@ -37,7 +38,7 @@ const PATH: &[&str] = &["value", "bfsSearchResult", "value"];
 struct Top;
 
 impl<'de> Visitor<'de> for Top {
-    type Value = Option<BTreeMap<String, Option<Vec<Value>>>>;
+    type Value = Option<Entries>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("any JSON value")
@@ -149,7 +150,7 @@ mod tests {
     use crate::jsonutil::at;
 
     /// What the `Value` route gives, for comparison.
-    fn via_value(json: &str) -> Option<BTreeMap<String, Option<Vec<Value>>>> {
+    fn via_value(json: &str) -> Option<Entries> {
         let v: Value = serde_json::from_str(json).ok()?;
         let obj = v.as_object()?;
         Some(
