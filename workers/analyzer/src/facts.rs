@@ -2133,7 +2133,10 @@ mod tests {
             get(desc, "tank_install_year").map(|f| f.value),
             Some(FactValue::Number(1999.0))
         );
-        let d = Scan::new("Gas \u{17F}ALES of 9,000 GALLONS a day", Source::Description);
+        let d = Scan::new(
+            "Gas \u{17F}ALES of 9,000 GALLONS a day",
+            Source::Description,
+        );
         assert!(d.has(&["sale"]) && d.has(&["gal"]) && !d.has(&["lease"]));
         // No keyword, no scan, and still the "not mentioned" environmental fact.
         assert_eq!(
