@@ -28,6 +28,12 @@ use regex::{Captures, Regex};
 
 use crate::text::{char_span, is_hypothetical, is_negated, is_projection, parse_amount, MULT, NUM};
 
+/// Facts that are estimates of a figure the listing does not state (`estimate: true`) and never
+/// feed a factor, the DSCR or the valuation: shown and asked about only. Other facts with
+/// `estimate: true` are a stated figure converted to a month or counted from a stated date, and
+/// are scored (see the module docs).
+pub const NEVER_SCORED: &[&str] = &["real_estate_value"];
+
 /// Where a fact was read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {

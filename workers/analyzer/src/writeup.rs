@@ -279,10 +279,13 @@ fn facts_section(md: &mut String, card: &ScoreCard) {
                 .map(|u| format!(" {}", escape(u)))
                 .unwrap_or_default(),
             escape(&f.quote),
-            if f.estimate {
-                " (estimate, not scored)"
-            } else {
-                ""
+            match (
+                f.estimate,
+                crate::facts::NEVER_SCORED.contains(&f.name.as_str())
+            ) {
+                (true, true) => " (estimate, not scored)",
+                (true, false) => " (derived from the quote: period or date converted)",
+                _ => "",
             }
         ));
     }

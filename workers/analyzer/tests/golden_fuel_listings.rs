@@ -554,6 +554,20 @@ fn fl_003_with_property_and_a_business_only_lease_is_reported_not_silently_picke
         q.contains("$999,999") && q.contains("$800,000") && q.contains("Lease @ $5,999.00/ month"),
         "{q}"
     );
+    // The write-up labels it; a converted figure is labelled as derived, not as unscored.
+    let md = gsa_analyzer::writeup::markdown(&l, &card);
+    let line = md
+        .lines()
+        .find(|l| l.contains("real\\_estate\\_value") || l.contains("real_estate_value"))
+        .unwrap_or_else(|| panic!("{md}"));
+    assert!(line.ends_with("(estimate, not scored)"), "{line}");
+    let fl009 = common::fuel("fl-009");
+    let md9 = gsa_analyzer::writeup::markdown(&fl009, &score(&fl009, "e", &cfg));
+    assert!(
+        md9.contains("(derived from the quote: period or date converted)"),
+        "{md9}"
+    );
+    assert!(!md9.contains("not scored"), "{md9}");
     // The estimate feeds nothing: the value field stays unknown and is still listed missing.
     assert!(card.missing.iter().any(|m| m == "real_estate_value"));
     // With cash flow and revenue stated the grade would be B; the contradiction makes it C,
