@@ -1815,16 +1815,18 @@ fn real_estate(d: &Scan, t: &Scan, listing: &Listing, ex: &mut Extraction) {
     // For the contradiction check, only wording about this deal's tenancy: not a rented-out
     // house or unit on the property ("The rental home currently is leased", fl-029), and not a
     // bare "leased" or "NNN", which also describe a landlord's income.
-    let text = d.text;
-    let leasehold_wording = RE_NOT_INCLUDED.find_iter(text).find(|m| {
-        let w = m.as_str().to_ascii_lowercase();
-        let sentence = crate::text::sentence_before(text, m.start(), 200).to_ascii_lowercase();
-        w != "leased"
-            && w != "nnn"
-            && !["rental", "rented", "tenant"]
-                .iter()
-                .any(|k| sentence.contains(k))
-    });
+    let leasehold_wording = || {
+        let text = d.text;
+        RE_NOT_INCLUDED.find_iter(text).find(|m| {
+            let w = m.as_str().to_ascii_lowercase();
+            let sentence = crate::text::sentence_before(text, m.start(), 200).to_ascii_lowercase();
+            w != "leased"
+                && w != "nnn"
+                && !["rental", "rented", "tenant"]
+                    .iter()
+                    .any(|k| sentence.contains(k))
+        })
+    };
     let wording_out = [d, t].into_iter().find_map(|s| {
         RE_NOT_INCLUDED.find(s.text).map(|m| {
             s.fact(
@@ -1853,7 +1855,7 @@ fn real_estate(d: &Scan, t: &Scan, listing: &Listing, ex: &mut Extraction) {
                 source: w.source,
             });
         }
-        if let Some(m) = leasehold_wording {
+        if let Some(m) = leasehold_wording() {
             let o = d.fact(
                 "real_estate_included",
                 FactValue::Flag(false),
