@@ -36,12 +36,17 @@ use crate::jsonutil::parse_lenient;
 use crate::location::{parse_location, Location};
 use crate::money::parse_money;
 
+/// Substring search with memchr's SIMD `memmem` (the routing checks scan whole pages).
+pub(crate) fn has(haystack: &str, needle: &str) -> bool {
+    memchr::memmem::find(haystack.as_bytes(), needle.as_bytes()).is_some()
+}
+
 /// True when the HTML looks like a detail page (title, detail `dl`, or Product JSON-LD).
 pub fn looks_like_detail(html_lower: &str) -> bool {
-    html_lower.contains("bfstitle")
-        || html_lower.contains("listingprofile_details")
-        || html_lower.contains("businessdescription")
-        || (html_lower.contains("application/ld+json") && html_lower.contains("\"productid\""))
+    has(html_lower, "bfstitle")
+        || has(html_lower, "listingprofile_details")
+        || has(html_lower, "businessdescription")
+        || (has(html_lower, "application/ld+json") && has(html_lower, "\"productid\""))
 }
 
 /// One financial row ("Asking Price:" -> "$625,000"), value text with tooltips removed.

@@ -183,7 +183,7 @@ fn parse_html(input: &str, html: &str, fetched_at: DateTime<Utc>, path: HtmlPath
         return ParseOutcome::rejected(rejection(input, RejectionKind::Blocked, reason));
     }
     let lower = lower::lowercase_for_search(html);
-    if search::looks_like_search(&lower) && !lower.contains("bfstitle") {
+    if search::looks_like_search(&lower) && !detail::has(&lower, "bfstitle") {
         let out = match path {
             HtmlPath::Fast => search::parse_search(input, html, fetched_at),
             HtmlPath::Dom => search::parse_search_dom(input, html, fetched_at),

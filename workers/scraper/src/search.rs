@@ -19,6 +19,7 @@ use scraper::Html;
 use serde_json::Value;
 
 use crate::api::{record_to_listing, RecordOutcome};
+use crate::detail::has;
 use crate::dom::{all, collapse, first, text_inline, text_lines_skipping};
 use crate::fields::{absolute_url, finish, id_from_url, non_empty};
 use crate::jsonutil::{at, parse_lenient};
@@ -28,9 +29,9 @@ use crate::scan::{normalise_raw_text, Match, Scanner, Token};
 
 /// True when the HTML looks like a search page.
 pub fn looks_like_search(html_lower: &str) -> bool {
-    html_lower.contains("id=\"bbs-state\"")
-        || html_lower.contains("app-listing-diamond")
-        || html_lower.contains("searchresultspage")
+    has(html_lower, "id=\"bbs-state\"")
+        || has(html_lower, "app-listing-diamond")
+        || has(html_lower, "searchresultspage")
 }
 
 /// Search-page parse result.
