@@ -5,6 +5,7 @@
 //! fast/dom.
 //!
 //!     cargo run --release -p gsa-scraper --example parse_rate -- [SECONDS] PAGE...
+//!     PARSE_RATE_PATHS=fast perf record -e cpu-clock -g target/release/examples/parse_rate ...
 
 use std::time::{Duration, Instant};
 
@@ -61,7 +62,12 @@ fn main() {
         if pages.is_empty() {
             continue;
         }
+        // PARSE_RATE_PATHS=fast (or dom) times one path only, e.g. under `perf record`.
+        let only = std::env::var("PARSE_RATE_PATHS").unwrap_or_default();
         for (path, label) in [(HtmlPath::Fast, "fast"), (HtmlPath::Dom, "dom")] {
+            if !only.is_empty() && only != label {
+                continue;
+            }
             let r = rate(pages, path, secs);
             eprintln!("{kind} {label}: {r:.1} pages/s");
             fields.push(format!("\"{kind}_{label}\": {r:.2}"));
