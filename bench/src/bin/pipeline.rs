@@ -22,8 +22,11 @@ use gsa_bench::{percentile, proc_mem, self_mem, NatsProc};
 use gsa_common::{nats, Config, Overrides};
 use gsa_schemas::{event_type, subjects, Envelope, Listing};
 
-/// Streams may grow past the 1 GiB default in the 100k run.
-const STREAM_MAX_BYTES: &str = "4294967296";
+/// Stream limit of the bench servers: room for the 100k run (about 0.5 GB on the largest
+/// stream) while the six streams' reservations together stay under the JetStream storage
+/// limit nats-server derives from the free disk (75 % of it): at 4 GiB each, stream creation
+/// failed once the disk had less than 32 GB free.
+const STREAM_MAX_BYTES: &str = "2147483648";
 /// Acks in flight in the raw publish row (the ceiling figure uses 256).
 const RAW_WINDOW: usize = 256;
 
@@ -51,6 +54,10 @@ struct Args {
     /// Skip the paced latency run.
     #[arg(long)]
     skip_latency: bool,
+    /// Also measure the memory of `gsa up` (this `gsa` binary) with the demo data: the demo's
+    /// pages and API data set dropped into its inbox, every listing scored and stored.
+    #[arg(long, value_name = "GSA_BIN")]
+    up_memory: Option<std::path::PathBuf>,
     #[command(subcommand)]
     cmd: Option<Cmd>,
 }
@@ -499,6 +506,118 @@ async fn latency(base: &[Listing], rate: u64, secs: u64) -> anyhow::Result<Laten
     })
 }
 
+/// What [`up_memory`] measured.
+struct UpMem {
+    files: usize,
+    listings: i64,
+    cards: i64,
+    secs: f64,
+    peak_kib: u64,
+    rss_kib: u64,
+}
+
+/// The demo's inputs, as `gsa demo` reads them: every HTML page of the BizBuySell corpus and
+/// the API data set.
+fn demo_files() -> anyhow::Result<Vec<std::path::PathBuf>> {
+    let html = gsa_bench::workspace_root().join("testdata/bizbuysell/html");
+    let mut files: Vec<_> = std::fs::read_dir(&html)?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "html"))
+        .collect();
+    files.sort();
+    files.push(gsa_bench::api_dataset());
+    Ok(files)
+}
+
+/// Runs `<gsa> up` against a private nats-server and a temporary data directory, drops the
+/// demo files into its inbox, waits until every file is ingested and every listing is scored
+/// and stored (analyzer and logging-worker consumers settled), lets it idle 3 s, and reads
+/// its peak (`VmHWM`) and current (`VmRSS`) resident set. The gateway listens on a free
+/// loopback port; logs go to `gsa-up.log` in the data directory.
+async fn up_memory(gsa: &Path) -> anyhow::Result<UpMem> {
+    let server = NatsProc::start()?;
+    let dir = tempfile::tempdir()?;
+    let url = server.url();
+    let js = connect(&url, dir.path()).await?;
+    let port = gsa_common::testkit::free_port();
+    let log = std::fs::File::create(dir.path().join("gsa-up.log"))?;
+    let mut child = Command::new(gsa)
+        .arg("up")
+        .env("NATS_URL", &url)
+        .env("GSA_DATA_DIR", dir.path())
+        .env("GSA_HTTP_ADDR", format!("127.0.0.1:{port}"))
+        .env("RUST_LOG", "warn")
+        .env_remove("GSA_CONFIG")
+        .env_remove("GSA_INBOX")
+        .env_remove("GSA_SCRAPE_URLS")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()?;
+    let pid = child.id();
+    let result = async {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            anyhow::ensure!(
+                matches!(child.try_wait(), Ok(None)),
+                "gsa up exited; see its log"
+            );
+            anyhow::ensure!(Instant::now() < deadline, "gsa up did not start listening");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let inbox = dir.path().join("inbox");
+        std::fs::create_dir_all(&inbox)?;
+        let files = demo_files()?;
+        let t = Instant::now();
+        for f in &files {
+            let name = f
+                .file_name()
+                .ok_or_else(|| anyhow::anyhow!("no file name"))?;
+            std::fs::copy(f, inbox.join(name))?;
+        }
+        let deadline = Instant::now() + Duration::from_secs(300);
+        loop {
+            let pending = std::fs::read_dir(&inbox)?
+                .flatten()
+                .filter(|e| e.path().is_file())
+                .count();
+            if pending == 0
+                && consumer_done(&js, subjects::STREAM_LISTINGS, subjects::CONSUMER_ANALYZER).await
+            {
+                break;
+            }
+            anyhow::ensure!(Instant::now() < deadline, "demo files not ingested in time");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        wait_logger(&js).await?;
+        let secs = t.elapsed().as_secs_f64();
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        let (peak_kib, rss_kib) = proc_mem(pid).unwrap_or((0, 0));
+        let db = dir.path().join(gsa_common::db::DB_FILE);
+        Ok(UpMem {
+            files: files.len(),
+            listings: count(&db, "SELECT count(*) FROM listings")?,
+            cards: count(&db, "SELECT count(*) FROM scores")?,
+            secs,
+            peak_kib,
+            rss_kib,
+        })
+    }
+    .await;
+    // SIGTERM: a graceful stop, as Ctrl-C.
+    let _ = Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while matches!(child.try_wait(), Ok(None)) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    result
+}
+
 async fn bench(args: &Args) -> anyhow::Result<()> {
     let base = gsa_bench::real_listings()?;
     println!(
@@ -591,6 +710,21 @@ async fn bench(args: &Args) -> anyhow::Result<()> {
             mb(l.analyzer.1),
             mb(l.logger.0),
             mb(l.logger.1)
+        );
+    }
+    if let Some(gsa) = &args.up_memory {
+        let m = up_memory(gsa).await?;
+        println!("## `gsa up` memory with the demo data\n");
+        println!("| demo files | stored listings | scored listings | ingest to stored (s) | peak RSS (MB) | RSS after 3 s idle (MB) | target |");
+        println!("|---:|---:|---:|---:|---:|---:|---|");
+        println!(
+            "| {} | {} | {} | {:.2} | {} | {} | < 150 MB |\n",
+            m.files,
+            m.listings,
+            m.cards,
+            m.secs,
+            mb(m.peak_kib),
+            mb(m.rss_kib)
         );
     }
     Ok(())
