@@ -70,12 +70,19 @@ pub fn detect_block(status: Option<u16>, body: &str) -> Option<String> {
     }
     // Only the head of a large page matters; real block pages are small.
     let head = crate::lower::lowercase_for_search(crate::lower::char_prefix(body, 200_000));
-    if LISTING_MARKERS.iter().any(|m| head.contains(m)) {
+    detect_block_in_lower_head(status, &head)
+}
+
+/// [`detect_block`]'s body check on the first 200,000 characters of the body, already
+/// lower-cased so that ASCII needles match as in `to_lowercase` (see [`crate::lower`]).
+pub fn detect_block_in_lower_head(status: Option<u16>, head: &str) -> Option<String> {
+    let has = |n: &str| memchr::memmem::find(head.as_bytes(), n.as_bytes()).is_some();
+    if LISTING_MARKERS.iter().any(|m| has(m)) {
         return None;
     }
     SIGNATURES
         .iter()
-        .find(|(needle, _)| head.contains(needle))
+        .find(|(needle, _)| has(needle))
         .map(|(_, reason)| {
             let status = status.map(|s| format!(" (HTTP {s})")).unwrap_or_default();
             format!("{reason}{status}")
