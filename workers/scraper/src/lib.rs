@@ -179,10 +179,17 @@ pub fn parse_file(path: &Path) -> std::io::Result<ParseOutcome> {
 }
 
 fn parse_html(input: &str, html: &str, fetched_at: DateTime<Utc>, path: HtmlPath) -> ParseOutcome {
-    if let Some(reason) = block::detect_block(None, html) {
+    // One lower-cased copy serves block detection (its first 200,000 characters) and routing.
+    let (blocked, lower) = match lower::ascii_lowercase_if_exact(html) {
+        Some(lower) => (
+            block::detect_block_in_lower_head(None, lower::char_prefix(&lower, 200_000)),
+            lower,
+        ),
+        None => (block::detect_block(None, html), html.to_lowercase()),
+    };
+    if let Some(reason) = blocked {
         return ParseOutcome::rejected(rejection(input, RejectionKind::Blocked, reason));
     }
-    let lower = lower::lowercase_for_search(html);
     if search::looks_like_search(&lower) && !detail::has(&lower, "bfstitle") {
         let out = match path {
             HtmlPath::Fast => search::parse_search(input, html, fetched_at),

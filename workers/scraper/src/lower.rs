@@ -9,14 +9,21 @@
 /// `s` lower-cased so that any ASCII needle is found in it exactly when it is found in
 /// `s.to_lowercase()`.
 pub fn lowercase_for_search(s: &str) -> String {
+    ascii_lowercase_if_exact(s).unwrap_or_else(|| s.to_lowercase())
+}
+
+/// `s.to_ascii_lowercase()` when that finds the same ASCII needles as `s.to_lowercase()`
+/// (always, unless `s` holds U+0130 or U+212A); `None` otherwise. The result has the same
+/// characters, one for one, so a character prefix of it is the lower-cased prefix of `s`.
+pub fn ascii_lowercase_if_exact(s: &str) -> Option<String> {
     // Byte search for the two characters' UTF-8 forms: no per-char decoding of the page.
     let b = s.as_bytes();
     if memchr::memmem::find(b, "\u{130}".as_bytes()).is_some()
         || memchr::memmem::find(b, "\u{212A}".as_bytes()).is_some()
     {
-        return s.to_lowercase();
+        return None;
     }
-    s.to_ascii_lowercase()
+    Some(s.to_ascii_lowercase())
 }
 
 /// The first `n` characters of `s` (all of it when shorter), found by counting UTF-8 lead
