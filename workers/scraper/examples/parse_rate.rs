@@ -1,8 +1,8 @@
 //! Pages parsed per second, in process, for `scripts/bench-python-peers.py`: the same loop the
 //! Python peers run (every page held in memory, parsed again and again for a fixed time on one
 //! thread), so the peer ratios compare like with like in one run. Prints one JSON object on
-//! stdout: `{"<kind>_<path>": pages_per_second, ...}` for kind detail/search and path
-//! fast/dom.
+//! stdout: `{"<kind>_<path>": pages_per_wall_second, "<kind>_<path>_cpu":
+//! pages_per_cpu_second, ...}` for kind detail/search and path fast/dom.
 //!
 //!     cargo run --release -p gsa-scraper --example parse_rate -- [SECONDS] PAGE...
 //!     PARSE_RATE_PATHS=fast perf record -e cpu-clock -g target/release/examples/parse_rate ...
@@ -15,8 +15,18 @@ use gsa_scraper::{parse_bytes_with, HtmlPath};
 /// A page: file name and bytes.
 type Page = (String, Vec<u8>);
 
-fn rate(pages: &[Page], path: HtmlPath, secs: f64) -> f64 {
+/// This thread's CPU time in seconds (Linux `/proc/thread-self/schedstat`, ns on CPU), so the
+/// figure does not depend on what else the machine runs; `None` elsewhere.
+fn thread_cpu() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns: f64 = s.split_whitespace().next()?.parse().ok()?;
+    Some(ns / 1e9)
+}
+
+/// Pages per wall second and per CPU second of this thread.
+fn rate(pages: &[Page], path: HtmlPath, secs: f64) -> (f64, Option<f64>) {
     let t0 = Utc::now();
+    let cpu0 = thread_cpu();
     let start = Instant::now();
     let mut n = 0u64;
     loop {
@@ -29,7 +39,12 @@ fn rate(pages: &[Page], path: HtmlPath, secs: f64) -> f64 {
             break;
         }
     }
-    n as f64 / start.elapsed().as_secs_f64()
+    let wall = n as f64 / start.elapsed().as_secs_f64();
+    let cpu = match (cpu0, thread_cpu()) {
+        (Some(a), Some(b)) if b > a => Some(n as f64 / (b - a)),
+        _ => None,
+    };
+    (wall, cpu)
 }
 
 fn main() {
@@ -68,9 +83,12 @@ fn main() {
             if !only.is_empty() && only != label {
                 continue;
             }
-            let r = rate(pages, path, secs);
-            eprintln!("{kind} {label}: {r:.1} pages/s");
+            let (r, cpu) = rate(pages, path, secs);
+            eprintln!("{kind} {label}: {r:.1} pages/s, {cpu:?} pages per CPU second");
             fields.push(format!("\"{kind}_{label}\": {r:.2}"));
+            if let Some(c) = cpu {
+                fields.push(format!("\"{kind}_{label}_cpu\": {c:.2}"));
+            }
         }
     }
     println!("{{{}}}", fields.join(", "));
