@@ -116,24 +116,26 @@ impl<'a> Scanner<'a> {
     fn tag_body_end(&self, from: usize) -> (usize, usize) {
         let b = self.bytes();
         let mut i = from;
-        // The attribute states: a quote only opens a value right after `=` (and spaces).
-        let mut after_eq = false;
-        while i < b.len() {
-            let c = b[i];
-            match c {
-                b'>' => return (i, i + 1),
-                b'=' => after_eq = true,
-                b'"' | b'\'' if after_eq => {
-                    match memchr(c, b.get(i + 1..).unwrap_or(&[])) {
-                        Some(j) => i = i + 1 + j,
-                        None => return (b.len(), b.len()),
-                    }
-                    after_eq = false;
-                }
-                c if is_html_space(c) => {}
-                _ => after_eq = false,
+        // Jump between the only bytes that matter (`>` and quotes). A quote opens a value
+        // only when the last non-space byte before it is `=` (the attribute-value states).
+        while let Some(j) = memchr::memchr3(b'>', b'"', b'\'', b.get(i..).unwrap_or(&[])) {
+            let p = i + j;
+            let q = b[p];
+            if q == b'>' {
+                return (p, p + 1);
             }
-            i += 1;
+            let opens = b
+                .get(from..p)
+                .and_then(|s| s.iter().rev().find(|&&c| !is_html_space(c)))
+                == Some(&b'=');
+            if opens {
+                match memchr(q, b.get(p + 1..).unwrap_or(&[])) {
+                    Some(e) => i = p + 1 + e + 1,
+                    None => return (b.len(), b.len()),
+                }
+            } else {
+                i = p + 1;
+            }
         }
         (b.len(), b.len())
     }
