@@ -45,6 +45,9 @@ pub struct GatewayConfig {
     /// How long a ban lasts (`GSA_LOGIN_BAN_SECS`, default 300). Fixed, never extended by
     /// attempts during the ban, so an attacker cannot lock a real user out for longer.
     pub login_ban: Duration,
+    /// Memory for cached `/api/listings` pages, in MiB (`GSA_LISTINGS_CACHE_MB`, default 32;
+    /// 0 turns the cache off). See [`crate::read::cache`].
+    pub listings_cache_mb: u32,
 }
 
 impl Default for GatewayConfig {
@@ -63,6 +66,7 @@ impl Default for GatewayConfig {
             login_max_failures: 3,
             login_find: Duration::from_secs(120),
             login_ban: Duration::from_secs(300),
+            listings_cache_mb: 32,
         }
     }
 }
@@ -101,6 +105,7 @@ impl GatewayConfig {
         num("GSA_RATE_VERIFY", &mut c.verify_per_min)?;
         num("GSA_RATE_API", &mut c.api_per_min)?;
         num("GSA_LOGIN_MAX_FAILS", &mut c.login_max_failures)?;
+        num("GSA_LISTINGS_CACHE_MB", &mut c.listings_cache_mb)?;
         let list = |name: &str| -> Vec<String> {
             env(name)
                 .map(|v| {

@@ -11,6 +11,7 @@ use crate::audit::Audit;
 use crate::config::GatewayConfig;
 use crate::keys::KeyRing;
 use crate::metrics::Metrics;
+use crate::read::cache::PageCache;
 use crate::throttle::{LoginGuard, RateLimiter};
 
 /// The throttles of the gateway (see [`crate::throttle`]).
@@ -54,6 +55,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// The audit sink (best-effort, never blocks).
     pub audit: Audit,
+    /// Answered `/api/listings` pages, dropped when a listing or score is stored.
+    pub listings_cache: Arc<PageCache>,
 }
 
 impl AppState {
@@ -65,7 +68,12 @@ impl AppState {
     pub fn new(cfg: Config, gw: GatewayConfig) -> anyhow::Result<Self> {
         let keys = KeyRing::load(&cfg)?;
         let metrics = Arc::new(Metrics::default());
+        let listings_cache = Arc::new(PageCache::new(
+            cfg.db_path(),
+            gw.listings_cache_mb as usize * 1024 * 1024,
+        ));
         Ok(Self {
+            listings_cache,
             limits: Arc::new(Limits::new(&gw)),
             audit: Audit::disabled(metrics.clone()),
             metrics,

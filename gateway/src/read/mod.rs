@@ -3,6 +3,7 @@
 //! and the dashboard.
 //!
 //! * [`pool`]: read-only connections, reused across requests (one pool per database file).
+//! * [`cache`]: answered `/api/listings` pages, dropped when a listing or score is stored.
 //! * [`fts`]: turning what a person typed into a safe SQLite FTS5 query.
 //! * [`params`]: shared parsing of query parameters (empty form fields mean "not given").
 //! * [`listings`]: filters, sorts and keyset cursors over listings with their latest score.
@@ -19,6 +20,7 @@
 //! and every connection waits [`gsa_common::db::BUSY_TIMEOUT`] on the rare lock (WAL recovery).
 
 pub mod alerts;
+pub mod cache;
 pub mod detail;
 pub mod events;
 pub mod fts;

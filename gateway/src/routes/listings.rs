@@ -9,10 +9,11 @@
 //! fields plus `score`, `applicable`, `model_version` (so mixed model versions are visible),
 //! `real_estate_in_deal`, `multiple`, `confidence`, `first_seen` and `updated_at`.
 
+use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
-use axum::response::IntoResponse;
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use serde::Serialize;
@@ -20,6 +21,7 @@ use serde_json::Value;
 
 use crate::access::{self, Caller};
 use crate::error::{ApiError, ApiResult, Json};
+use crate::read::cache::Fingerprint;
 use crate::read::listings::{ListParams, MAX_LIMIT};
 use crate::read::{self, detail, params, report};
 use crate::state::AppState;
@@ -46,29 +48,62 @@ pub struct Page {
     pub next_cursor: Option<String>,
 }
 
+/// A JSON body already serialized.
+fn json_body(body: Bytes) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response()
+}
+
+/// Pages come from [`crate::read::cache`] when nothing was stored since they were built; the
+/// key is the validated request (so `?limit=50` and no `limit` share a page), never the caller.
 async fn list(
     caller: Caller,
     State(st): State<AppState>,
     query: Result<Query<ListParams>, QueryRejection>,
-) -> ApiResult<Json<Page>> {
+) -> ApiResult<Response> {
     caller.require(SCOPE)?;
     let Query(q) = query?;
     let req = q.parse(MAX_LIMIT)?;
-    let page = read::with_conn(&st, move |conn| {
+    let cache = st.listings_cache.clone();
+    let key = format!("{req:?}");
+    if let Some(body) = cache.get(&key) {
+        return Ok(json_body(body));
+    }
+    let cached = cache.enabled();
+    let (body, at) = read::with_conn(&st, move |conn| {
         let Some(conn) = conn else {
-            return Ok(Page {
+            let empty = Page {
                 items: vec![],
                 next_cursor: None,
-            });
+            };
+            return Ok((serde_json::to_vec(&empty)?, None));
         };
-        let (rows, next) = read::listings::page(conn, &req)?;
-        Ok(Page {
+        // One read transaction: the fingerprint describes exactly the rows of this page.
+        let tx = conn.unchecked_transaction()?;
+        let at = match cached {
+            true => Some(Fingerprint::read(&tx)?),
+            false => None,
+        };
+        let (rows, next) = read::listings::page(&tx, &req)?;
+        drop(tx);
+        let page = Page {
             items: rows.iter().map(|r| r.to_item()).collect(),
             next_cursor: next.as_ref().map(params::encode_cursor),
-        })
+        };
+        Ok((serde_json::to_vec(&page)?, at))
     })
     .await?;
-    Ok(Json(page))
+    let body = Bytes::from(body);
+    if let Some(at) = at {
+        cache.put(key, at, body.clone());
+    }
+    Ok(json_body(body))
 }
 
 /// A listing id as it appears in a path: BizBuySell ad numbers and `text-<hash>`.
