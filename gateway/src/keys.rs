@@ -54,6 +54,13 @@ pub struct KeyEntry {
     pub(crate) encoding: Option<EncodingKey>,
     /// Verifying half.
     pub(crate) decoding: DecodingKey,
+    /// Ed25519 signing key, parsed once. jsonwebtoken re-parses its PKCS #8 bytes (deriving
+    /// the public key, a scalar multiplication) on every token it signs, which doubled the
+    /// cost of an EdDSA token; we sign with this instead (see [`crate::tokens::issue`]).
+    pub(crate) ed_signing: Option<ed25519_dalek::SigningKey>,
+    /// Ed25519 public key, decompressed once (jsonwebtoken decompresses the point on every
+    /// verification); used by [`crate::verifier`].
+    pub(crate) ed_verifying: Option<ed25519_dalek::VerifyingKey>,
     /// Ed25519 public key, base64url (the JWK `x`, RFC 8037 §2); `None` for HMAC keys.
     pub public_x: Option<String>,
     /// Short SHA-256 fingerprint, safe to show (see [`KeyEntry::fingerprint`]).
@@ -89,6 +96,8 @@ impl KeyEntry {
             alg: Algorithm::HS256,
             encoding: Some(EncodingKey::from_secret(secret)),
             decoding: DecodingKey::from_secret(secret),
+            ed_signing: None,
+            ed_verifying: None,
             public_x: None,
             fingerprint: short_sha256(&[b"gsa-fp\0", secret]),
             retired_at: None,
@@ -105,6 +114,7 @@ impl KeyEntry {
         let public = signing.verifying_key().to_bytes();
         let mut entry = Self::ed25519_public(&public)?;
         entry.encoding = Some(EncodingKey::from_ed_der(der));
+        entry.ed_signing = Some(signing);
         Ok(entry)
     }
 
@@ -113,7 +123,7 @@ impl KeyEntry {
         let bytes: &[u8; 32] = public
             .try_into()
             .context("an Ed25519 public key is 32 bytes")?;
-        ed25519_dalek::VerifyingKey::from_bytes(bytes)
+        let verifying = ed25519_dalek::VerifyingKey::from_bytes(bytes)
             .map_err(|_| anyhow::anyhow!("not a valid Ed25519 public key"))?;
         let x = URL_SAFE_NO_PAD.encode(bytes);
         Ok(Self {
@@ -121,6 +131,8 @@ impl KeyEntry {
             alg: Algorithm::EdDSA,
             encoding: None,
             decoding: DecodingKey::from_ed_der(bytes),
+            ed_signing: None,
+            ed_verifying: Some(verifying),
             fingerprint: short_sha256(&[bytes]),
             public_x: Some(x),
             retired_at: None,

@@ -4,6 +4,8 @@
 //! Verification lives in [`crate::verifier`] (also offered to other services); [`verify`] here
 //! is the gateway's own policy applied to it.
 
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
 use jsonwebtoken::Header;
 use serde::{Deserialize, Serialize};
 
@@ -75,7 +77,21 @@ pub fn issue(
     let mut header = Header::new(key.alg);
     header.typ = Some(TOKEN_TYP.to_string());
     header.kid = Some(key.kid.clone());
-    let token = jsonwebtoken::encode(&header, &claims, encoding)?;
+    let token = match &key.ed_signing {
+        // The same compact JWS jsonwebtoken writes (RFC 7515 §7.1, RFC 8037 §3.1), signed with
+        // the key parsed once at load rather than re-parsed from PKCS #8 for every token.
+        Some(signing) => {
+            use ed25519_dalek::Signer as _;
+            let mut jws = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&header)?);
+            jws.push('.');
+            URL_SAFE_NO_PAD.encode_string(serde_json::to_vec(&claims)?, &mut jws);
+            let sig = signing.sign(jws.as_bytes());
+            jws.push('.');
+            URL_SAFE_NO_PAD.encode_string(sig.to_bytes(), &mut jws);
+            jws
+        }
+        None => jsonwebtoken::encode(&header, &claims, encoding)?,
+    };
     Ok((token, claims))
 }
 
@@ -129,6 +145,22 @@ mod tests {
             verify(ring, &bad, "gsa", "gsa-api", now).unwrap_err(),
             Rejection::BadSignature | Rejection::Malformed
         ));
+    }
+
+    #[test]
+    fn eddsa_tokens_match_what_jsonwebtoken_signs() {
+        let (ed, _) = KeyEntry::generate_ed25519().unwrap();
+        let ring = KeyRing::single(ed);
+        let key = ring.signing().unwrap();
+        let (tok, claims) = issue(&ring, "gsa", "s", "gsa-api", &[], 60, 1_700_000_000).unwrap();
+        // Ed25519 signatures are deterministic (RFC 8032 §5.1.6): jsonwebtoken signing the
+        // same header and claims must give the very same token.
+        let mut header = Header::new(jsonwebtoken::Algorithm::EdDSA);
+        header.typ = Some(TOKEN_TYP.to_string());
+        header.kid = Some(key.kid.clone());
+        let theirs =
+            jsonwebtoken::encode(&header, &claims, key.encoding.as_ref().unwrap()).unwrap();
+        assert_eq!(tok, theirs);
     }
 
     #[test]
