@@ -10,8 +10,9 @@
 //! keys (HMAC secrets, Ed25519 private keys), which is why the file and its WAL files are kept
 //! at mode 0600.
 
-use std::path::Path;
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
 
 use anyhow::{bail, Context};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -22,6 +23,7 @@ use gsa_common::Config;
 use rand::RngCore;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 
 /// DDL of the identity store.
 pub const SCHEMA: &str = r#"
@@ -204,8 +206,17 @@ pub fn authenticate(
         let _ = verify_secret(dummy_hash(), secret);
         return Ok(None);
     };
-    if !verify_secret(&hash, secret)? || disabled {
+    let memo_key = (cfg.identity_db_path(), client_id.to_string());
+    let digest: [u8; 32] = Sha256::digest(secret.as_bytes()).into();
+    if disabled {
+        let _ = verify_secret(&hash, secret);
         return Ok(None);
+    }
+    if !verified_before(&memo_key, &hash, &digest) {
+        if !verify_secret(&hash, secret)? {
+            return Ok(None);
+        }
+        remember_verified(memo_key, hash, digest);
     }
     Ok(Some(ClientInfo {
         client_id: client_id.to_string(),
@@ -214,6 +225,45 @@ pub fn authenticate(
         disabled,
         created_at,
     }))
+}
+
+/// Secrets that passed argon2 verification recently, per (identity store, client id): the
+/// stored PHC string they were checked against and the SHA-256 of the secret.
+///
+/// Why: an argon2id verification (19 MiB, t=2) costs tens of milliseconds of CPU and memory
+/// bandwidth, which capped `POST /token` at a few dozen tokens a second per core; a service
+/// asking for a token every few minutes pays it each time. A client secret is 256 random bits
+/// (see the module docs), so a SHA-256 of it kept in memory reveals nothing usable, and a
+/// match is only possible with the very secret that passed argon2.
+///
+/// Safety of the shortcut: the client row is read from `identity.db` on every request first,
+/// so a disabled client is refused at once, and a new secret (a new PHC string) no longer
+/// matches the memo; only a success is remembered, so a wrong secret always pays the full
+/// argon2 verification (no timing difference between an unknown client and a wrong secret).
+/// Bounded to [`VERIFIED_MEMO_MAX`] entries (cleared when full).
+type Verified = HashMap<(PathBuf, String), (String, [u8; 32])>;
+
+/// Most (store, client) pairs remembered by the verified-secret memo.
+pub const VERIFIED_MEMO_MAX: usize = 10_000;
+
+fn verified_memo() -> &'static Mutex<Verified> {
+    static MEMO: OnceLock<Mutex<Verified>> = OnceLock::new();
+    MEMO.get_or_init(Default::default)
+}
+
+fn verified_before(key: &(PathBuf, String), phc: &str, digest: &[u8; 32]) -> bool {
+    use subtle::ConstantTimeEq;
+    let memo = verified_memo().lock().unwrap_or_else(|p| p.into_inner());
+    memo.get(key)
+        .is_some_and(|(h, d)| h == phc && bool::from(d.ct_eq(digest)))
+}
+
+fn remember_verified(key: (PathBuf, String), phc: String, digest: [u8; 32]) {
+    let mut memo = verified_memo().lock().unwrap_or_else(|p| p.into_inner());
+    if memo.len() >= VERIFIED_MEMO_MAX {
+        memo.clear();
+    }
+    memo.insert(key, (phc, digest));
 }
 
 /// Opens (creating and migrating) the identity store: WAL, busy timeout, mode 0600.
@@ -326,5 +376,32 @@ mod tests {
         assert!(list_clients(&cfg).unwrap()[0].disabled);
         assert!(disable_client(&cfg, "nobody").is_err());
         assert!(create_client(&cfg, "bad id", &["a".into()], &[]).is_err());
+    }
+
+    #[test]
+    fn a_remembered_secret_stops_working_when_the_stored_hash_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = cfg(dir.path());
+        let secret = create_client(&cfg, "svc-m", &["gsa-api".into()], &[]).unwrap();
+        assert!(authenticate(&cfg, "svc-m", &secret).unwrap().is_some());
+        // Remembered now: the second success skips argon2 but must still be right.
+        assert!(authenticate(&cfg, "svc-m", &secret).unwrap().is_some());
+        assert!(authenticate(&cfg, "svc-m", &format!("{secret}x"))
+            .unwrap()
+            .is_none());
+        // A new secret is registered for the client: the old one no longer passes, the new
+        // one does.
+        let new_hash = hash_secret("the-new-secret").unwrap();
+        open(&cfg)
+            .unwrap()
+            .execute(
+                "UPDATE clients SET secret_hash = ?1 WHERE client_id = 'svc-m'",
+                [&new_hash],
+            )
+            .unwrap();
+        assert!(authenticate(&cfg, "svc-m", &secret).unwrap().is_none());
+        assert!(authenticate(&cfg, "svc-m", "the-new-secret")
+            .unwrap()
+            .is_some());
     }
 }
