@@ -27,7 +27,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use axum::body::Bytes;
 use rusqlite::{Connection, OptionalExtension};
@@ -83,6 +83,9 @@ pub struct PageCache {
     max_bytes: usize,
     watch: Mutex<Watch>,
     pages: Mutex<Pages>,
+    /// One gate per page being built, so concurrent misses of the same page wait for one
+    /// build instead of each running the query (single flight).
+    building: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl PageCache {
@@ -94,6 +97,7 @@ impl PageCache {
             max_bytes,
             watch: Mutex::new(Watch::default()),
             pages: Mutex::new(Pages::default()),
+            building: Mutex::new(HashMap::new()),
         }
     }
 
@@ -136,6 +140,22 @@ impl PageCache {
             if let Some(b) = pages.map.remove(&k) {
                 pages.bytes -= b.len();
             }
+        }
+    }
+
+    /// Waits until no other request is building the page `key`, then returns a guard under
+    /// which the caller looks in the cache again (another request may have built the page
+    /// meanwhile) and else builds and stores it. Dropping the guard, whatever happened,
+    /// lets the next waiter in and forgets the gate.
+    pub async fn building(&self, key: &str) -> Building<'_> {
+        let gate = {
+            let mut b = self.building.lock().unwrap_or_else(|p| p.into_inner());
+            b.entry(key.to_string()).or_default().clone()
+        };
+        Building {
+            _held: gate.lock_owned().await,
+            cache: self,
+            key: key.to_string(),
         }
     }
 
@@ -196,9 +216,47 @@ impl PageCache {
     }
 }
 
+/// A page being built (see [`PageCache::building`]).
+pub struct Building<'a> {
+    _held: tokio::sync::OwnedMutexGuard<()>,
+    cache: &'a PageCache,
+    key: String,
+}
+
+impl Drop for Building<'_> {
+    fn drop(&mut self) {
+        let mut b = self
+            .cache
+            .building
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        b.remove(&self.key);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn one_build_at_a_time_per_page() {
+        let cache = PageCache::new(PathBuf::from("/nonexistent/gsa.db"), 1 << 20);
+        let first = cache.building("k").await;
+        let second = cache.building("k");
+        futures::pin_mut!(second);
+        assert!(
+            futures::poll!(&mut second).is_pending(),
+            "waits for the first"
+        );
+        let _other = cache.building("j").await;
+        drop(first);
+        let _second = second.await;
+        assert_eq!(
+            cache.building.lock().unwrap().len(),
+            1,
+            "only j's gate is left"
+        );
+    }
 
     #[test]
     fn a_stored_card_drops_the_pages_and_a_log_record_does_not() {

@@ -76,6 +76,14 @@ async fn list(
         return Ok(json_body(body));
     }
     let cached = cache.enabled();
+    // Single flight: concurrent misses of one page wait for the first to build it.
+    let _building = match cached {
+        true => Some(cache.building(&key).await),
+        false => None,
+    };
+    if let Some(body) = cache.get(&key) {
+        return Ok(json_body(body));
+    }
     let (body, at) = read::with_conn(&st, move |conn| {
         let Some(conn) = conn else {
             let empty = Page {
