@@ -36,7 +36,11 @@ pub fn router() -> Router<AppState> {
               (status = 401, description = "invalid_token"), (status = 403, description = "insufficient_scope (admin)")))]
 async fn metrics(bearer: Bearer, State(st): State<AppState>) -> ApiResult<Response> {
     bearer.require_scope("admin")?;
-    let mut resp = st.metrics.render_all(&st.cfg.nats_url).await.into_response();
+    let mut resp = st
+        .metrics
+        .render_all(&st.cfg.nats_url)
+        .await
+        .into_response();
     resp.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
