@@ -431,7 +431,7 @@ pub fn page(conn: &Connection, req: &PageRequest) -> anyhow::Result<(Vec<Row>, O
     //   first did not fill the page, and the first can walk an index in order and stop: the
     //   score sort drives from `scores` through `scores_score (score DESC, listing_id)` (an
     //   inner join: a listing without a score row has no known score), the price sort through
-    //   `listings_price`. The outer ORDER BY re-sorts at most `limit + 1` rows.
+    //   `listings_price_id` (schema v4). The outer ORDER BY re-sorts at most `limit + 1` rows.
     let (known_from, tie) = match req.sort {
         Sort::Score => (
             "FROM scores s JOIN listings l ON l.listing_id = s.listing_id",
