@@ -75,6 +75,7 @@ pub const ENV_VARS: &[&str] = &[
     "GSA_LOGIN_FIND_SECS",
     "GSA_LOGIN_BAN_SECS",
     "GSA_RATE_API",
+    "GSA_LISTINGS_CACHE_MB",
     "GSA_RATE_VERIFY",
     "GSA_RATE_CLIENT_AUTH_FAILS",
     "RUST_LOG",
