@@ -9,13 +9,12 @@
 //! * An event carries who, what and why (client id, user name, audience, `jti`, `kid`,
 //!   reason code, client address), never a secret, password or token: the [`AuditEvent`]
 //!   fields are the only ones that can be set, and none holds credentials.
-//! * The payload type lives here for now; it belongs in `gsa-schemas` next to the other event
-//!   shapes once that crate takes it.
+//! * The payload type, [`AuditEvent`], is part of the event contract in `gsa-schemas`
+//!   (`schemas/json/audit.v1.json`).
 
 use std::time::Duration;
 
 use gsa_schemas::Envelope;
-use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 
 use crate::metrics::Metrics;
@@ -25,68 +24,7 @@ pub const BUFFER: usize = 1024;
 /// How long one publish may wait for its JetStream ack.
 const PUBLISH_TIMEOUT: Duration = Duration::from_secs(3);
 
-/// Audit actions (the last subject token).
-pub mod action {
-    /// An access token was issued.
-    pub const TOKEN_ISSUED: &str = "token_issued";
-    /// A token was rejected (by `/verify`, `/introspect` or an API route).
-    pub const TOKEN_REJECTED: &str = "token_rejected";
-    /// Client authentication failed at `/token` or `/introspect`.
-    pub const CLIENT_AUTH_FAILED: &str = "client_auth_failed";
-    /// A dashboard login succeeded.
-    pub const LOGIN_SUCCEEDED: &str = "login_succeeded";
-    /// A dashboard login failed (wrong user, wrong password, disabled, banned).
-    pub const LOGIN_FAILED: &str = "login_failed";
-    /// A session was ended by logout.
-    pub const LOGOUT: &str = "logout";
-    /// A signing key was rotated or retired.
-    pub const KEY_ROTATED: &str = "key_rotated";
-    /// A client was created or disabled.
-    pub const CLIENT_CHANGED: &str = "client_changed";
-    /// A user was created, changed password, or was disabled.
-    pub const USER_CHANGED: &str = "user_changed";
-}
-
-/// The payload of an audit event (`type` `gsa.audit.<action>.v1`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuditEvent {
-    /// One of [`action`].
-    pub action: String,
-    /// `ok` or `denied`.
-    pub outcome: String,
-    /// Stable reason code for a denial (e.g. `expired`, `invalid_credentials`, `banned`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-    /// The client id or user name acting (as given; may be unknown for failures).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub actor: Option<String>,
-    /// Audience of an issued token.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub audience: Option<String>,
-    /// `jti` of an issued token (an identifier, not the token).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub jti: Option<String>,
-    /// Key id involved.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kid: Option<String>,
-    /// Client address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub addr: Option<String>,
-    /// Route the event came from.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub route: Option<String>,
-}
-
-impl AuditEvent {
-    /// An event for `action` with `outcome` (`ok` or `denied`).
-    pub fn new(action: &str, outcome: &str) -> Self {
-        Self {
-            action: action.to_string(),
-            outcome: outcome.to_string(),
-            ..Default::default()
-        }
-    }
-}
+pub use gsa_schemas::audit::{action, AuditEvent};
 
 /// The audit sink handed to handlers (cheap to clone).
 #[derive(Debug, Clone)]

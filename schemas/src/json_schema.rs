@@ -25,6 +25,7 @@ pub fn all() -> Vec<(&'static str, Schema)> {
             schema_for!(Envelope<RescoreDigest>),
         ),
         ("log.record.v1.json", schema_for!(Envelope<LogRecord>)),
+        ("audit.v1.json", schema_for!(Envelope<AuditEvent>)),
     ]
 }
 

@@ -15,6 +15,7 @@
 //! never zero.
 
 pub mod alert;
+pub mod audit;
 pub mod envelope;
 pub mod json_schema;
 pub mod listing;
@@ -24,6 +25,7 @@ pub mod score;
 pub mod subjects;
 
 pub use alert::{AlertReason, DigestEntry, HighScoreAlert, RescoreDigest};
+pub use audit::AuditEvent;
 pub use envelope::{event_type, Envelope, SPEC_VERSION};
 pub use listing::{
     FieldChange, Listing, ListingSource, ListingStatus, ListingUpdated, RealEstate,
