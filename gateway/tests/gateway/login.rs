@@ -466,29 +466,38 @@ async fn a_banned_users_own_browser_still_logs_in_with_its_device_cookie() {
     let r = post_login_device(&gw, &form, "ann", PASSWORD, attacker, Some(&renewed)).await;
     assert_eq!(r.status(), 303);
 
-    // A device cookie does not exempt anyone else: bob's cookie for ann, ann's cookie with
-    // the user part changed to bob, a tampered MAC, a made-up value: all get the ban's answer.
+    // A device cookie does not exempt anyone else: bob's cookie for ann, bob's cookie with
+    // its user part changed to ann (so only the MAC can refuse it), a tampered MAC, a made-up
+    // value with a current issue time: all get the ban's answer.
+    let b64 =
+        |s: &str| base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, s);
     let forged_user = {
-        let p: Vec<&str> = ann_device.split('.').collect();
-        format!(
-            "{}.{}.{}.{}",
-            base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, "bob"),
-            p[1],
-            p[2],
-            p[3]
-        )
+        let p: Vec<&str> = bob_device.split('.').collect();
+        format!("{}.{}.{}.{}", b64("ann"), p[1], p[2], p[3])
     };
     let tampered = {
-        let mut v = renewed.clone();
-        let last = v.pop().unwrap();
-        v.push(if last == 'A' { 'B' } else { 'A' });
-        v
+        // Change the MAC's first character: any base64url character there still decodes,
+        // so the cookie is refused by the signature check, not by the decoder.
+        let p: Vec<&str> = renewed.split('.').collect();
+        let mac = p[3];
+        let first = if mac.starts_with('A') { 'B' } else { 'A' };
+        format!("{}.{}.{}.{first}{}", p[0], p[1], p[2], &mac[1..])
     };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let made_up = format!(
+        "{}.{}.{now}.{}",
+        b64("ann"),
+        b64("nonce"),
+        b64(&"x".repeat(32))
+    );
     for (i, cookie) in [
         bob_device.as_str(),
         forged_user.as_str(),
         tampered.as_str(),
-        "YW5u.bm9uY2U.1800000000.c2ln",
+        made_up.as_str(),
     ]
     .into_iter()
     .enumerate()
