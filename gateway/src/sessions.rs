@@ -153,8 +153,26 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 
 /// The device-cookie signing key (32 bytes): made with the OS RNG the first time it is asked
 /// for and kept in `identity.db`, so cookies survive a gateway restart and are shared by every
-/// gateway on the same data directory.
+/// gateway on the same data directory. Read from the database once per `identity.db` and
+/// process, then served from memory, so a flood of login attempts takes no write lock on
+/// `identity.db` (a key replaced by hand in the database takes effect at the next restart).
 pub fn device_key(cfg: &Config) -> anyhow::Result<Vec<u8>> {
+    static KEYS: std::sync::LazyLock<
+        std::sync::Mutex<std::collections::HashMap<std::path::PathBuf, Vec<u8>>>,
+    > = std::sync::LazyLock::new(Default::default);
+    let dir = cfg.identity_db_path();
+    if let Some(key) = KEYS.lock().ok().and_then(|m| m.get(&dir).cloned()) {
+        return Ok(key);
+    }
+    let key = load_device_key(cfg)?;
+    if let Ok(mut m) = KEYS.lock() {
+        m.insert(dir, key.clone());
+    }
+    Ok(key)
+}
+
+/// Reads (creating on first use) the device-cookie key row of `identity.db`.
+fn load_device_key(cfg: &Config) -> anyhow::Result<Vec<u8>> {
     let conn = open(cfg)?;
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS device_cookie_key (
