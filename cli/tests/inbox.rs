@@ -155,25 +155,7 @@ fn dropped_files_are_scored_redrops_change_nothing_and_a_price_cut_is_an_update(
     let (old, new) = wait_for(
         "gsa.listing.updated.v1 stored",
         Duration::from_secs(60),
-        || {
-            let data: String = conn
-            .query_row(
-                "SELECT data FROM events WHERE type = 'gsa.listing.updated.v1' AND listing_id = '2445151'",
-                [],
-                |r| r.get(0),
-            )
-            .ok()?;
-            let v: serde_json::Value = serde_json::from_str(&data).ok()?;
-            let changes = v["data"]["changes"]
-                .as_array()
-                .or_else(|| v["changes"].as_array())?
-                .clone();
-            let c = changes
-                .iter()
-                .find(|c| c["field"] == "asking_price")?
-                .clone();
-            Some((c["old"].clone(), c["new"].clone()))
-        },
+        || common::stored_change(&conn, "2445151", "asking_price"),
     );
     assert_eq!(
         (old, new),

@@ -35,3 +35,26 @@ pub fn wait_for<T>(what: &str, timeout: Duration, mut f: impl FnMut() -> Option<
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+/// The `(old, new)` values of `field` in the stored `gsa.listing.updated.v1` event of
+/// `listing_id` (the `changes` list of its payload), or `None` while no such event or change
+/// is stored yet.
+pub fn stored_change(
+    conn: &rusqlite::Connection,
+    listing_id: &str,
+    field: &str,
+) -> Option<(serde_json::Value, serde_json::Value)> {
+    let data: String = conn
+        .query_row(
+            "SELECT data FROM events WHERE type = 'gsa.listing.updated.v1' AND listing_id = ?1",
+            [listing_id],
+            |r| r.get(0),
+        )
+        .ok()?;
+    let v: serde_json::Value = serde_json::from_str(&data).ok()?;
+    let changes = v["data"]["changes"]
+        .as_array()
+        .or_else(|| v["changes"].as_array())?;
+    let c = changes.iter().find(|c| c["field"] == field)?;
+    Some((c["old"].clone(), c["new"].clone()))
+}
