@@ -306,11 +306,13 @@ async fn open(
 /// drops it.
 fn to_event(payload: &[u8], seq: Option<u64>, filter: &StreamFilter) -> Option<Event> {
     let head: EnvelopeHead = serde_json::from_slice(payload).ok()?;
-    let alert: HighScoreAlert = serde_json::from_value(head.data.clone()).ok()?;
+    let alert: HighScoreAlert = serde_json::from_value(head.data).ok()?;
     if !filter.passes(&alert) {
         return None;
     }
-    let mut item = match head.data {
+    // Re-serialised from the typed alert: the item carries the documented fields only, never
+    // an extra field a publisher added.
+    let mut item = match serde_json::to_value(&alert).ok()? {
         Value::Object(m) => m,
         _ => return None,
     };
