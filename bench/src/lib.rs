@@ -55,6 +55,28 @@ pub fn proc_mem(pid: u32) -> Option<(u64, u64)> {
     Some((field("VmHWM:")?, field("VmRSS:")?))
 }
 
+/// CPU time (user + system, all threads) a process has used so far, in seconds: fields 14
+/// and 15 of `/proc/<pid>/stat` (proc(5)), in clock ticks of `sysconf(_SC_CLK_TCK)`.
+/// `None` when the process is gone or the file cannot be read. Resolution: one tick (10 ms
+/// at the usual 100 Hz), so read it over runs of a second or more.
+pub fn proc_cpu_secs(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) is in parentheses and may hold spaces: count from after it.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    let mut fields = rest.split_whitespace();
+    // `rest` starts at field 3 (state); utime and stime are fields 14 and 15.
+    let utime: u64 = fields.nth(11)?.parse().ok()?;
+    let stime: u64 = fields.next()?.parse().ok()?;
+    // SAFETY: sysconf only reads a configuration value.
+    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    (ticks > 0).then(|| (utime + stime) as f64 / ticks as f64)
+}
+
+/// CPU seconds this process has used so far ([`proc_cpu_secs`] of itself).
+pub fn self_cpu_secs() -> f64 {
+    proc_cpu_secs(std::process::id()).unwrap_or(0.0)
+}
+
 /// Peak and current RSS of this process, in KiB.
 pub fn self_mem() -> (u64, u64) {
     proc_mem(std::process::id()).unwrap_or((0, 0))

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use async_nats::jetstream;
 use clap::{Parser, Subcommand};
-use gsa_bench::{percentile, proc_mem, self_mem, NatsProc};
+use gsa_bench::{percentile, proc_cpu_secs, proc_mem, self_cpu_secs, self_mem, NatsProc};
 use gsa_common::{nats, Config, Overrides};
 use gsa_schemas::{event_type, subjects, Envelope, Listing};
 
@@ -158,6 +158,11 @@ impl WorkerProc {
     /// Peak and current RSS in KiB.
     fn mem(&self) -> (u64, u64) {
         proc_mem(self.child.id()).unwrap_or((0, 0))
+    }
+
+    /// CPU seconds (user + system) the worker process has used since it started.
+    fn cpu_secs(&self) -> f64 {
+        proc_cpu_secs(self.child.id()).unwrap_or(0.0)
     }
 
     /// Closes stdin (graceful stop) and waits; returns the memory read just before.
@@ -306,6 +311,10 @@ struct StageRow {
     items: usize,
     secs: f64,
     peak_kib: Option<u64>,
+    /// CPU seconds of the stage's own process (publisher: the bench process during the
+    /// publish; workers: the worker process, start-up included) and of nats-server during
+    /// the stage.
+    cpu: Option<(f64, f64)>,
     note: String,
 }
 
@@ -318,6 +327,7 @@ async fn stages(listings: &[Listing]) -> anyhow::Result<Vec<StageRow>> {
         items: n,
         secs: raw.as_secs_f64(),
         peak_kib: None,
+        cpu: None,
         note: "same envelopes as the publisher".into(),
     });
 
@@ -326,22 +336,28 @@ async fn stages(listings: &[Listing]) -> anyhow::Result<Vec<StageRow>> {
     let url = server.url();
     let js = connect(&url, dir.path()).await?;
     let publisher = gsa_scraper::publish::Publisher::new(js.clone()).await?;
+    let nats_cpu = || proc_cpu_secs(server.pid()).unwrap_or(0.0);
+    let (cpu0, nats0) = (self_cpu_secs(), nats_cpu());
     let t = Instant::now();
     let summary = publisher.publish(listings, &[]).await?;
     let d = t.elapsed();
+    let cpu = (self_cpu_secs() - cpu0, nats_cpu() - nats0);
     anyhow::ensure!(summary.published == n, "publisher: {summary}");
     rows.push(StageRow {
         stage: "scraper publisher (gsa_seen KV change detection + publish)",
         items: n,
         secs: d.as_secs_f64(),
         peak_kib: None,
+        cpu: Some(cpu),
         note: "in the bench process".into(),
     });
 
+    let nats0 = nats_cpu();
     let t = Instant::now();
     let a = WorkerProc::spawn("analyzer", &url, dir.path())?;
     wait_analyzer(&js, n as u64).await?;
     let d = t.elapsed();
+    let cpu = (a.cpu_secs(), nats_cpu() - nats0);
     let alerts = stream_messages(&js, subjects::STREAM_ALERTS).await?;
     let (peak, _) = a.stop();
     rows.push(StageRow {
@@ -349,13 +365,16 @@ async fn stages(listings: &[Listing]) -> anyhow::Result<Vec<StageRow>> {
         items: n,
         secs: d.as_secs_f64(),
         peak_kib: Some(peak),
+        cpu: Some(cpu),
         note: format!("{alerts} alerts; process start included"),
     });
 
+    let nats0 = nats_cpu();
     let t = Instant::now();
     let l = WorkerProc::spawn("logger", &url, dir.path())?;
     wait_logger(&js).await?;
     let d = t.elapsed();
+    let cpu = (l.cpu_secs(), nats_cpu() - nats0);
     let (peak, _) = l.stop();
     let events = 2 * n as u64 + alerts;
     rows.push(StageRow {
@@ -363,6 +382,7 @@ async fn stages(listings: &[Listing]) -> anyhow::Result<Vec<StageRow>> {
         items: n,
         secs: d.as_secs_f64(),
         peak_kib: Some(peak),
+        cpu: Some(cpu),
         note: format!(
             "{events} events, {:.0} events/s; process start included",
             events as f64 / d.as_secs_f64()
@@ -379,6 +399,9 @@ struct E2e {
     logger: (u64, u64),
     nats: (u64, u64),
     bench: (u64, u64),
+    /// CPU seconds over the run: publisher (the bench process), analyzer, logging worker,
+    /// nats-server.
+    cpu: [f64; 4],
     stored_listings: i64,
     stored_cards: i64,
 }
@@ -398,6 +421,8 @@ async fn end_to_end(listings: &[Listing]) -> anyhow::Result<E2e> {
     let l = WorkerProc::spawn("logger", &url, dir.path())?;
     wait_ready(&js, true, true).await?;
     let publisher = gsa_scraper::publish::Publisher::new(js.clone()).await?;
+    let nats_cpu = || proc_cpu_secs(server.pid()).unwrap_or(0.0);
+    let cpu0 = [self_cpu_secs(), a.cpu_secs(), l.cpu_secs(), nats_cpu()];
     let t = Instant::now();
     let summary = publisher.publish(listings, &[]).await?;
     let publish_secs = t.elapsed().as_secs_f64();
@@ -405,6 +430,8 @@ async fn end_to_end(listings: &[Listing]) -> anyhow::Result<E2e> {
     wait_analyzer(&js, n as u64).await?;
     wait_logger(&js).await?;
     let secs = t.elapsed().as_secs_f64();
+    let cpu1 = [self_cpu_secs(), a.cpu_secs(), l.cpu_secs(), nats_cpu()];
+    let cpu = std::array::from_fn(|i| cpu1[i] - cpu0[i]);
     let analyzer = a.stop();
     let logger = l.stop();
     let nats = proc_mem(server.pid()).unwrap_or((0, 0));
@@ -425,6 +452,7 @@ async fn end_to_end(listings: &[Listing]) -> anyhow::Result<E2e> {
         logger,
         nats,
         bench: self_mem(),
+        cpu,
         stored_listings,
         stored_cards,
     })
@@ -635,8 +663,8 @@ async fn bench(args: &Args) -> anyhow::Result<()> {
         let listings = gsa_bench::rekeyed(&base, args.listings);
         let rows = stages(&listings).await?;
         println!("## Stages, each alone, N = {}\n", args.listings);
-        println!("| stage | listings/s | time (s) | peak RSS (MB) | note |");
-        println!("|---|---:|---:|---:|---|");
+        println!("| stage | listings/s | time (s) | peak RSS (MB) | CPU us/listing: stage process | CPU us/listing: nats-server | note |");
+        println!("|---|---:|---:|---:|---:|---:|---|");
         let slowest = rows
             .iter()
             .skip(1)
@@ -646,12 +674,15 @@ async fn bench(args: &Args) -> anyhow::Result<()> {
             })
             .map(|r| r.stage);
         for r in &rows {
+            let us = |s: f64| format!("{:.0}", s * 1e6 / r.items as f64);
             println!(
-                "| {} | {:.0} | {:.2} | {} | {} |",
+                "| {} | {:.0} | {:.2} | {} | {} | {} | {} |",
                 r.stage,
                 rate(r.items, Duration::from_secs_f64(r.secs)),
                 r.secs,
                 r.peak_kib.map(mb).unwrap_or_else(|| "-".into()),
+                r.cpu.map(|c| us(c.0)).unwrap_or_else(|| "-".into()),
+                r.cpu.map(|c| us(c.1)).unwrap_or_else(|| "-".into()),
                 r.note
             );
         }
@@ -668,10 +699,12 @@ async fn bench(args: &Args) -> anyhow::Result<()> {
         println!("## End to end (published, scored, listing + card + alert events stored)\n");
         println!("| listings | time (s) | listings/s | publish done (s) | analyzer peak/now RSS (MB) | logger peak/now RSS (MB) | nats-server peak RSS (MB) | bench process peak RSS (MB) | stored listings / cards |");
         println!("|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+        let mut cpu_rows = Vec::new();
         for n in sizes {
             let listings = gsa_bench::rekeyed(&base, n);
             let e = end_to_end(&listings).await?;
             drop(listings);
+            cpu_rows.push((e.n, e.secs, e.cpu));
             println!(
                 "| {} | {:.2} | {:.0} | {:.2} | {} / {} | {} / {} | {} | {} | {} / {} |",
                 e.n,
@@ -686,6 +719,29 @@ async fn bench(args: &Args) -> anyhow::Result<()> {
                 mb(e.bench.0),
                 e.stored_listings,
                 e.stored_cards
+            );
+        }
+        println!();
+        println!("### CPU per listing, end to end (user + system, /proc/<pid>/stat)\n");
+        println!(
+            "Where the two cores went: each process's CPU microseconds per listing over the run. \
+                  `2 cores / total` is the rate this machine could reach if every process kept \
+                  its cost per listing and the cores were fully used.\n"
+        );
+        println!("| listings | publisher (bench process) | analyzer | logging worker | nats-server | total | cores busy (total CPU s / wall s) | 2 cores / total (listings/s) |");
+        println!("|---:|---:|---:|---:|---:|---:|---:|---:|");
+        for (n, secs, cpu) in cpu_rows {
+            let us = |s: f64| s * 1e6 / n as f64;
+            let total: f64 = cpu.iter().sum();
+            println!(
+                "| {n} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.2} | {:.0} |",
+                us(cpu[0]),
+                us(cpu[1]),
+                us(cpu[2]),
+                us(cpu[3]),
+                us(total),
+                total / secs,
+                2.0 * n as f64 / total
             );
         }
         println!();
