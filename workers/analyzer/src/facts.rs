@@ -1648,8 +1648,9 @@ static TRAFFIC: Lazy<Regex> = Lazy::new(|| {
 });
 
 fn traffic(d: &Scan, ex: &mut Extraction) {
-    // cars / vehicles (vehicle trips) per day, VPD, AADT, ADT, daily traffic.
-    if !d.has(&["car", "vehicle", "vpd", "adt", "traffic"]) {
+    // cars / vehicles (vehicle trips) per day, VPD, AADT, ADT, daily traffic ("cars", not
+    // "car": it is in "care", "carry", "card" of most descriptions).
+    if !d.has(&["cars", "vehicle", "vpd", "adt", "traffic"]) {
         return;
     }
     for c in TRAFFIC.captures_iter(d.text) {
@@ -1724,8 +1725,29 @@ fn flags(d: &Scan, t: &Scan, ex: &mut Extraction) {
             break;
         }
     }
-    for (name, re) in [("car_wash", &*CAR_WASH), ("food_service", &*FOOD)] {
+    // (name, pattern, a keyword of each alternative, see [`Scan::has`])
+    let food_words: &[&str] = &[
+        "deli",
+        "kitchen",
+        "qsr",
+        "restaurant",
+        "subway",
+        "dunkin",
+        "pizza",
+        "chicken",
+        "food",
+        "taco",
+        "drive",
+        "sandwich",
+    ];
+    for (name, re, words) in [
+        ("car_wash", &*CAR_WASH, &["wash"][..]),
+        ("food_service", &*FOOD, food_words),
+    ] {
         for s in [d, t] {
+            if !s.has(words) {
+                continue;
+            }
             if let Some(m) = s.first_real(re) {
                 ex.push(s.fact(name, FactValue::Flag(true), None, m.start(), m.end()));
                 break;
