@@ -243,14 +243,19 @@ struct Scan<'a> {
 
 impl<'a> Scan<'a> {
     fn new(text: &'a str, source: Source) -> Self {
-        let folded = text
-            .chars()
-            .map(|c| match c {
-                '\u{212A}' => 'k',
-                '\u{17F}' => 's',
-                c => c.to_ascii_lowercase(),
-            })
-            .collect();
+        // Almost no text holds either of the two letters: then ASCII lowercasing alone (a fast
+        // byte loop) is the same fold as the char-by-char mapping below.
+        let folded = if text.contains('\u{212A}') || text.contains('\u{17F}') {
+            text.chars()
+                .map(|c| match c {
+                    '\u{212A}' => 'k',
+                    '\u{17F}' => 's',
+                    c => c.to_ascii_lowercase(),
+                })
+                .collect()
+        } else {
+            text.to_ascii_lowercase()
+        };
         Scan {
             text,
             source,
@@ -632,18 +637,25 @@ fn cents(raw: &str, unit: Option<&str>, per_gallon: bool) -> Option<f64> {
 }
 
 fn fuel_margin_and_commission(d: &Scan, ex: &mut Extraction) {
-    // Each pattern ends in or starts with margin / profit / commi(s)sion.
-    if !d.has(&["margin", "profit", "commi"]) {
+    // Each pattern ends in or starts with margin / commi(s)sion; the per-gallon one also with
+    // profit, after "gal" (see [`Scan::has`]). Most descriptions say "profit(able)" and few say
+    // "margin", so the two patterns without "profit" are gated apart: they start with a number
+    // and would otherwise scan the whole text for nothing.
+    let per_gallon = d.has(&["gal"]) && d.has(&["margin", "profit", "commi"]);
+    let margin_word = d.has(&["margin", "commi"]);
+    if !per_gallon && !margin_word {
         return;
     }
     let text = d.text;
+    let gated = |on: bool| if on { text } else { "" };
     let mut hits: Vec<(usize, usize, bool, f64, Option<f64>)> = Vec::new();
-    for (re, label_first) in [
-        (&*MARGIN_PER_GALLON, false),
-        (&*MARGIN_CENTS_WORD, false),
-        (&*MARGIN_LABEL_FIRST, true),
+    for (re, label_first, on) in [
+        (&*MARGIN_PER_GALLON, false, per_gallon),
+        (&*MARGIN_CENTS_WORD, false, margin_word),
+        (&*MARGIN_LABEL_FIRST, true, margin_word),
     ] {
-        for c in re.captures_iter(text) {
+        // An empty text where the gate is shut: offsets of matches still index `text`.
+        for c in re.captures_iter(gated(on)) {
             let Some(m) = c.get(0) else { continue };
             let u1 = c.name("u1").map(|u| u.as_str());
             let u2 = c.name("u2").map(|u| u.as_str());
@@ -714,6 +726,10 @@ fn sentence_has_commission(text: &str, s: usize, e: usize) -> bool {
 const STORE_LABEL: &str = r"(?:inside|in-store|instore|in\s+store|convenience\s+store|c-store|cstore|food\s+mart|merchandise|merch|grocery|market|store)";
 const PERIOD_AFTER: &str = r"\s*\+?\s*(?:(?:/|per|a|an|each)\s*(?P<p>month|mth|mo\b|day|week|wk\b|year|yr\b|annum)\.?|(?P<p2>monthly|daily|weekly|annually|yearly)\b)";
 
+/// A store label followed by "sale": part of every store-sales pattern but
+/// [`INSIDE_LABEL_DOLLAR`] and [`INSIDE_NO_PERIOD`] (their store words and "sales" spelled by or
+/// inside [`STORE_LABEL`]), so a text without it cannot match them. Used as a gate only.
+static STORE_SALES: Lazy<Regex> = Lazy::new(|| re(&format!(r"(?i){STORE_LABEL}\s+sale")));
 static INSIDE_LABEL_FIRST: Lazy<Regex> = Lazy::new(|| {
     re(&format!(
         r"(?i)\b{STORE_LABEL}\s+sales?\b[^$\d.!?]{{0,40}}?{}{PERIOD_AFTER}",
@@ -761,19 +777,25 @@ static MERCH_MARGIN: Lazy<Regex> = Lazy::new(|| {
 
 fn inside_sales_and_merchandise_margin(d: &Scan, ex: &mut Extraction) {
     let text = d.text;
-    // Every store-sales pattern needs "sale" or "$"; the margin pattern needs "margin". Without
-    // them the patterns scan an empty text (offsets still index `text`).
-    let sales_text = if d.has(&["sale", "$"]) { text } else { "" };
+    // Gates (see [`Scan::has`]); a pattern whose gate is shut scans an empty text (offsets still
+    // index `text`). Every pattern but two holds a store label followed by "sale": one cheap
+    // search for [`STORE_SALES`] (it finds the literal "sale" first) stands for that, where the
+    // patterns that start with a number would each scan the whole text. The two others need
+    // "$" and a store word; the margin pattern needs "margin".
+    let store_sales = d.has(&["sale"]) && STORE_SALES.is_match(text);
+    let dollar = d.has(&["$"]) && d.has(&["inside", "store", "market", "merch"]);
+    let sales_text = if store_sales { text } else { "" };
+    let dollar_text = if dollar { text } else { "" };
     let margin_text = if d.has(&["margin"]) { text } else { "" };
     // (start, end, low, high, converted from another period)
     let mut cands: Vec<(usize, usize, f64, Option<f64>, bool)> = Vec::new();
-    for re in [
-        &*INSIDE_LABEL_FIRST,
-        &*INSIDE_AMOUNT_FIRST,
-        &*INSIDE_LABEL_DOLLAR,
-        &*INSIDE_SHARED_PERIOD,
+    for (re, text) in [
+        (&*INSIDE_LABEL_FIRST, sales_text),
+        (&*INSIDE_AMOUNT_FIRST, sales_text),
+        (&*INSIDE_LABEL_DOLLAR, dollar_text),
+        (&*INSIDE_SHARED_PERIOD, sales_text),
     ] {
-        for c in re.captures_iter(sales_text) {
+        for c in re.captures_iter(text) {
             let Some(m) = c.get(0) else { continue };
             let period = c.name("p").or_else(|| c.name("p2")).map(|p| p.as_str());
             let (Some((lo, hi)), Some(k)) = (range_value(&c), period.and_then(per_month)) else {
@@ -824,7 +846,7 @@ fn inside_sales_and_merchandise_margin(d: &Scan, ex: &mut Extraction) {
             }
         }
     } else {
-        for c in INSIDE_NO_PERIOD.captures_iter(sales_text) {
+        for c in INSIDE_NO_PERIOD.captures_iter(dollar_text) {
             if let Some(m) = c.get(0) {
                 let q = d.quote(m.start(), m.end());
                 ex.ask(format!(
@@ -1240,8 +1262,10 @@ static ENV_RISK_WORD: Lazy<Regex> = Lazy::new(|| {
     )
 });
 
-/// A keyword of every alternative of the four environmental patterns (see [`Scan::has`]).
-const ENV_WORDS: &[&str] = &[
+/// Gates of the four environmental patterns (see [`Scan::has`]): for each pattern, a keyword of
+/// every one of its alternatives. One gate per pattern rather than one for all four: the
+/// common words ("clean", "open", "case") would otherwise run all four on most descriptions.
+const ENV_OPEN_WORDS: &[&str] = &[
     "remediat",
     "clean",
     "monitoring",
@@ -1250,40 +1274,51 @@ const ENV_WORDS: &[&str] = &[
     "active",
     "contaminat",
     "sold",
-    "further",
-    "nfa",
-    "closure",
-    "case",
-    "closed",
-    "phase",
-    "environmental",
+];
+/// See [`ENV_OPEN_WORDS`].
+const ENV_DONE_WORDS: &[&str] = &[
+    "further", "nfa", "closure", "remediat", "clean", "case", "closed",
+];
+/// See [`ENV_OPEN_WORDS`].
+const ENV_RISK_WORDS: &[&str] = &[
     "lust",
     "leak",
+    "contaminat",
+    "remediat",
     "spill",
     "epa",
+    "environmental",
 ];
+/// See [`ENV_OPEN_WORDS`].
+const ENV_CLEAN_WORDS: &[&str] = &["phase", "clean", "environmental"];
 
 fn environmental(d: &Scan, ex: &mut Extraction) {
-    let text = if d.has(ENV_WORDS) { d.text } else { "" };
-    let pick = |re: &Regex| re.find_iter(text).find(|m| !is_negated(text, m.start()));
-    let (status, m) = if let Some(m) = pick(&ENV_OPEN_EXPLICIT) {
+    // A pattern whose gate is shut scans an empty text.
+    let gated = |words: &[&str]| if d.has(words) { d.text } else { "" };
+    let pick = |re: &Regex, text: &'_ str| {
+        re.find_iter(text)
+            .find(|m| !is_negated(text, m.start()))
+            .map(|m| (m.start(), m.end()))
+    };
+    let first = |re: &Regex, text: &'_ str| re.find(text).map(|m| (m.start(), m.end()));
+    let (status, m) = if let Some(m) = pick(&ENV_OPEN_EXPLICIT, gated(ENV_OPEN_WORDS)) {
         ("open", Some(m))
-    } else if let Some(m) = ENV_DONE.find(text) {
+    } else if let Some(m) = first(&ENV_DONE, gated(ENV_DONE_WORDS)) {
         ("closed_nfa", Some(m))
-    } else if let Some(m) = pick(&ENV_RISK_WORD) {
+    } else if let Some(m) = pick(&ENV_RISK_WORD, gated(ENV_RISK_WORDS)) {
         ("open", Some(m))
-    } else if let Some(m) = ENV_CLEAN.find(text) {
+    } else if let Some(m) = first(&ENV_CLEAN, gated(ENV_CLEAN_WORDS)) {
         ("clean", Some(m))
     } else {
         ("not_mentioned", None)
     };
     let f = match m {
-        Some(m) => d.fact(
+        Some((start, end)) => d.fact(
             "environmental_status",
             FactValue::Text(status.into()),
             None,
-            m.start(),
-            m.end(),
+            start,
+            end,
         ),
         None => Found {
             fact: Fact {
@@ -1613,8 +1648,9 @@ static TRAFFIC: Lazy<Regex> = Lazy::new(|| {
 });
 
 fn traffic(d: &Scan, ex: &mut Extraction) {
-    // cars / vehicles (vehicle trips) per day, VPD, AADT, ADT, daily traffic.
-    if !d.has(&["car", "vehicle", "vpd", "adt", "traffic"]) {
+    // cars / vehicles (vehicle trips) per day, VPD, AADT, ADT, daily traffic ("cars", not
+    // "car": it is in "care", "carry", "card" of most descriptions).
+    if !d.has(&["cars", "vehicle", "vpd", "adt", "traffic"]) {
         return;
     }
     for c in TRAFFIC.captures_iter(d.text) {
@@ -1689,8 +1725,29 @@ fn flags(d: &Scan, t: &Scan, ex: &mut Extraction) {
             break;
         }
     }
-    for (name, re) in [("car_wash", &*CAR_WASH), ("food_service", &*FOOD)] {
+    // (name, pattern, a keyword of each alternative, see [`Scan::has`])
+    let food_words: &[&str] = &[
+        "deli",
+        "kitchen",
+        "qsr",
+        "restaurant",
+        "subway",
+        "dunkin",
+        "pizza",
+        "chicken",
+        "food",
+        "taco",
+        "drive",
+        "sandwich",
+    ];
+    for (name, re, words) in [
+        ("car_wash", &*CAR_WASH, &["wash"][..]),
+        ("food_service", &*FOOD, food_words),
+    ] {
         for s in [d, t] {
+            if !s.has(words) {
+                continue;
+            }
             if let Some(m) = s.first_real(re) {
                 ex.push(s.fact(name, FactValue::Flag(true), None, m.start(), m.end()));
                 break;

@@ -344,7 +344,66 @@ fn write_one(
     Ok(Stored::New)
 }
 
+/// The `listings` row insert, parameters in the order of [`write_listing_row`].
+macro_rules! insert_listing {
+    ($on_conflict:literal) => {
+        concat!(
+            "INSERT INTO listings (listing_id, data, title, state, category, asking_price, cash_flow,
+               content_hash, event_id, first_seen, updated_at, multiple, city)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12) ",
+            $on_conflict,
+            " RETURNING rowid"
+        )
+    };
+}
+
+/// Inserts a listing not stored yet; returns no row when it is stored already.
+const INSERT_NEW_LISTING: &str = insert_listing!("ON CONFLICT(listing_id) DO NOTHING");
+
+/// Inserts or replaces a listing (with its merged view); `first_seen` is kept.
+const UPSERT_LISTING: &str = insert_listing!(
+    "ON CONFLICT(listing_id) DO UPDATE SET data=excluded.data, title=excluded.title,
+       state=excluded.state, category=excluded.category, asking_price=excluded.asking_price,
+       cash_flow=excluded.cash_flow, content_hash=excluded.content_hash,
+       event_id=excluded.event_id, updated_at=excluded.updated_at, multiple=excluded.multiple,
+       city=excluded.city"
+);
+
+/// Runs [`INSERT_NEW_LISTING`] or [`UPSERT_LISTING`] for `l` (its JSON text is `data`);
+/// returns the row's rowid, or `None` when nothing was written.
+fn write_listing_row(
+    conn: &Connection,
+    sql: &str,
+    l: &Listing,
+    data: &str,
+    event_id: &str,
+    now: &str,
+) -> Result<Option<i64>, rusqlite::Error> {
+    conn.prepare_cached(sql)?
+        .query_row(
+            params![
+                l.listing_id,
+                data,
+                l.title,
+                l.state,
+                l.category,
+                l.asking_price,
+                l.cash_flow,
+                l.content_hash,
+                event_id,
+                now,
+                l.multiple(),
+                l.city
+            ],
+            |r| r.get(0),
+        )
+        .optional()
+}
+
 /// Merges `l` into the stored listing field by field ([`Listing::merged`]).
+///
+/// A listing not stored yet (most events) costs one statement: the insert is tried first and
+/// does nothing on a conflict; only then is the stored row read, merged and updated.
 fn upsert_listing(
     conn: &Connection,
     l: &Listing,
@@ -352,53 +411,42 @@ fn upsert_listing(
     now: &str,
     fts: &mut FtsRows,
 ) -> Result<(), rusqlite::Error> {
+    let data = serde_json::to_string(l).unwrap_or_default();
+    let inserted = write_listing_row(conn, INSERT_NEW_LISTING, l, &data, event_id, now)?;
+    if let Some(rowid) = inserted {
+        // A new listing has no FTS row yet. Written at the end of the batch.
+        fts.listings.insert(
+            rowid,
+            (
+                l.listing_id.clone(),
+                l.title.clone().unwrap_or_default(),
+                l.description.clone().unwrap_or_default(),
+            ),
+        );
+        return Ok(());
+    }
     let existing: Option<String> = conn
         .prepare_cached("SELECT data FROM listings WHERE listing_id = ?1")?
         .query_row([&l.listing_id], |r| r.get(0))
         .optional()?;
-    let is_new = existing.is_none();
     let old = existing.and_then(|s| serde_json::from_str::<Listing>(&s).ok());
     let merged = old.as_ref().map(|old| old.merged(l));
     let merged = merged.as_ref().unwrap_or(l);
     let data = serde_json::to_string(merged).unwrap_or_default();
-    let rowid: i64 = conn.prepare_cached(
-        "INSERT INTO listings (listing_id, data, title, state, category, asking_price, cash_flow, content_hash, event_id, first_seen, updated_at, multiple, city)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12)
-         ON CONFLICT(listing_id) DO UPDATE SET data=excluded.data, title=excluded.title, state=excluded.state,
-           category=excluded.category, asking_price=excluded.asking_price, cash_flow=excluded.cash_flow,
-           content_hash=excluded.content_hash, event_id=excluded.event_id, updated_at=excluded.updated_at,
-           multiple=excluded.multiple, city=excluded.city
-         RETURNING rowid",
-    )?
-    .query_row(
-        params![
-            merged.listing_id,
-            data,
-            merged.title,
-            merged.state,
-            merged.category,
-            merged.asking_price,
-            merged.cash_flow,
-            merged.content_hash,
-            event_id,
-            now,
-            merged.multiple(),
-            merged.city
-        ],
-        |r| r.get(0),
-    )?;
+    let Some(rowid) = write_listing_row(conn, UPSERT_LISTING, merged, &data, event_id, now)? else {
+        // RETURNING yields the row on both branches of the upsert.
+        return Err(rusqlite::Error::QueryReturnedNoRows);
+    };
     // The FTS row shares the listing's rowid (schema v3): replace it by rowid (a lookup; the
-    // `listing_id` column of an FTS5 table is not indexed). A new listing has none yet; an
-    // unchanged title and description keep theirs. Written at the end of the batch.
-    if !is_new {
-        let same_text = old
-            .as_ref()
-            .is_some_and(|o| o.title == merged.title && o.description == merged.description);
-        if same_text {
-            return Ok(());
-        }
-        fts.listings_replaced.push(rowid);
+    // `listing_id` column of an FTS5 table is not indexed). An unchanged title and
+    // description keep theirs. Written at the end of the batch.
+    let same_text = old
+        .as_ref()
+        .is_some_and(|o| o.title == merged.title && o.description == merged.description);
+    if same_text {
+        return Ok(());
     }
+    fts.listings_replaced.push(rowid);
     fts.listings.insert(
         rowid,
         (

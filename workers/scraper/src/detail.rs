@@ -43,10 +43,19 @@ pub(crate) fn has(haystack: &str, needle: &str) -> bool {
 
 /// True when the HTML looks like a detail page (title, detail `dl`, or Product JSON-LD).
 pub fn looks_like_detail(html_lower: &str) -> bool {
-    has(html_lower, "bfstitle")
-        || has(html_lower, "listingprofile_details")
-        || has(html_lower, "businessdescription")
-        || (has(html_lower, "application/ld+json") && has(html_lower, "\"productid\""))
+    detail_markers(|n| has(html_lower, n))
+}
+
+/// [`looks_like_detail`] over a page searched as lower-cased ([`crate::lower::Folded`]).
+pub fn looks_like_detail_folded(page: &crate::lower::Folded<'_>) -> bool {
+    detail_markers(|n| page.contains(n))
+}
+
+fn detail_markers(has: impl Fn(&str) -> bool) -> bool {
+    has("bfstitle")
+        || has("listingprofile_details")
+        || has("businessdescription")
+        || (has("application/ld+json") && has("\"productid\""))
 }
 
 /// One financial row ("Asking Price:" -> "$625,000"), value text with tooltips removed.

@@ -29,7 +29,9 @@ use crate::detail::{
 };
 use crate::dom::{first, text_inline};
 use crate::location::parse_location;
-use crate::scan::{element_end, is_void, normalise_raw_text, Match, Scanner, StartTag, Token};
+use crate::scan::{
+    element_end, is_void, lower_name, normalise_raw_text, Match, Scanner, StartTag, Token,
+};
 
 /// Byte ranges of the elements the detail page's fields come from, in document order.
 #[derive(Debug, Default)]
@@ -49,46 +51,49 @@ struct Found {
 /// Tag names whose start closes an open `p` (WHATWG HTML §13.2.6.4.7, "in body"); used
 /// only to keep the open-element stack close enough to find a badge's parent.
 fn closes_p(name: &str) -> bool {
-    const NAMES: &[&str] = &[
-        "address",
-        "article",
-        "aside",
-        "blockquote",
-        "center",
-        "details",
-        "dialog",
-        "dir",
-        "div",
-        "dl",
-        "fieldset",
-        "figcaption",
-        "figure",
-        "footer",
-        "form",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "header",
-        "hgroup",
-        "hr",
-        "main",
-        "menu",
-        "nav",
-        "ol",
-        "p",
-        "pre",
-        "section",
-        "summary",
-        "table",
-        "ul",
-        "li",
-        "dd",
-        "dt",
-    ];
-    NAMES.iter().any(|n| n.eq_ignore_ascii_case(name))
+    let mut buf = [0u8; 16];
+    matches!(
+        lower_name(name, &mut buf),
+        Some(
+            b"address"
+                | b"article"
+                | b"aside"
+                | b"blockquote"
+                | b"center"
+                | b"details"
+                | b"dialog"
+                | b"dir"
+                | b"div"
+                | b"dl"
+                | b"fieldset"
+                | b"figcaption"
+                | b"figure"
+                | b"footer"
+                | b"form"
+                | b"h1"
+                | b"h2"
+                | b"h3"
+                | b"h4"
+                | b"h5"
+                | b"h6"
+                | b"header"
+                | b"hgroup"
+                | b"hr"
+                | b"main"
+                | b"menu"
+                | b"nav"
+                | b"ol"
+                | b"p"
+                | b"pre"
+                | b"section"
+                | b"summary"
+                | b"table"
+                | b"ul"
+                | b"li"
+                | b"dd"
+                | b"dt"
+        )
+    )
 }
 
 /// What a tag test says: take it, skip it, or give up on the fast path.
@@ -132,10 +137,11 @@ fn find(html: &str) -> Option<Found> {
             }
         };
         let name = t.name;
-        if closes_p(name)
-            && stack
-                .last()
-                .is_some_and(|(n, _)| n.eq_ignore_ascii_case("p"))
+        // The cheap test first: most tags are not opened inside a `p`.
+        if stack
+            .last()
+            .is_some_and(|(n, _)| n.eq_ignore_ascii_case("p"))
+            && closes_p(name)
         {
             stack.pop();
         }

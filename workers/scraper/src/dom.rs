@@ -1,5 +1,9 @@
 //! Small helpers over the `scraper` DOM: visible text with line breaks, label normalisation.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
 use scraper::{ElementRef, Node, Selector};
 
 /// Compiles a selector known at compile time. All selectors in this crate are literals, so a
@@ -9,15 +13,36 @@ pub fn sel(css: &str) -> Option<Selector> {
     Selector::parse(css).ok()
 }
 
+thread_local! {
+    /// Selectors compiled once per thread and reused: the detail fast path looks up ~40
+    /// selectors per page, and compiling one (`Selector::parse`) costs more than matching it
+    /// against a sliced element. Keys are this crate's selector literals, so the map stays
+    /// small; an invalid selector is remembered as `None`.
+    static SELECTORS: RefCell<HashMap<String, Option<Rc<Selector>>>> =
+        RefCell::new(HashMap::new());
+}
+
+/// [`sel`], compiled once per thread and then taken from the cache.
+fn cached(css: &str) -> Option<Rc<Selector>> {
+    SELECTORS.with(|cache| {
+        if let Some(s) = cache.borrow().get(css) {
+            return s.clone();
+        }
+        let s = sel(css).map(Rc::new);
+        cache.borrow_mut().insert(css.to_string(), s.clone());
+        s
+    })
+}
+
 /// First element under `root` matching `css`.
 pub fn first<'a>(root: ElementRef<'a>, css: &str) -> Option<ElementRef<'a>> {
-    let s = sel(css)?;
+    let s = cached(css)?;
     root.select(&s).next()
 }
 
 /// All elements under `root` matching `css`.
 pub fn all<'a>(root: ElementRef<'a>, css: &str) -> Vec<ElementRef<'a>> {
-    match sel(css) {
+    match cached(css) {
         Some(s) => root.select(&s).collect(),
         None => Vec::new(),
     }

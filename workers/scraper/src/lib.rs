@@ -179,18 +179,17 @@ pub fn parse_file(path: &Path) -> std::io::Result<ParseOutcome> {
 }
 
 fn parse_html(input: &str, html: &str, fetched_at: DateTime<Utc>, path: HtmlPath) -> ParseOutcome {
-    // One lower-cased copy serves block detection (its first 200,000 characters) and routing.
-    let (blocked, lower) = match lower::ascii_lowercase_if_exact(html) {
-        Some(lower) => (
-            block::detect_block_in_lower_head(None, lower::char_prefix(&lower, 200_000)),
-            lower,
-        ),
-        None => (block::detect_block(None, html), html.to_lowercase()),
-    };
-    if let Some(reason) = blocked {
+    // Block detection and routing look for lower-case ASCII markers with the answers of
+    // `to_lowercase`, searching the page in place ([`lower::Folded`]): no lower-cased copy,
+    // and each search stops at its first match.
+    if let Some(reason) = block::detect_block(None, html) {
         return ParseOutcome::rejected(rejection(input, RejectionKind::Blocked, reason));
     }
-    if search::looks_like_search(&lower) && !detail::has(&lower, "bfstitle") {
+    let page = lower::Folded::new(html);
+    // `bfstitle` decides first: on a detail page it is found in the first ~60 KB, and the
+    // search markers, absent there (whole-page searches), are never looked for.
+    let title = page.contains("bfstitle");
+    if !title && search::looks_like_search_folded(&page) {
         let out = match path {
             HtmlPath::Fast => search::parse_search(input, html, fetched_at),
             HtmlPath::Dom => search::parse_search_dom(input, html, fetched_at),
@@ -207,7 +206,7 @@ fn parse_html(input: &str, html: &str, fetched_at: DateTime<Utc>, path: HtmlPath
             "search page with no listing records or cards".into(),
         ));
     }
-    if detail::looks_like_detail(&lower) {
+    if title || detail::looks_like_detail_folded(&page) {
         return ParseOutcome::one(match path {
             HtmlPath::Fast => detail::parse_detail(input, html, fetched_at),
             HtmlPath::Dom => detail::parse_detail_dom(input, html, fetched_at),

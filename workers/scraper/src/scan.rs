@@ -16,7 +16,29 @@
 
 use std::ops::Range;
 
+use std::sync::LazyLock;
+
 use memchr::{memchr, memmem};
+
+/// The end of a comment, searched from every `<!--` (pages hold thousands): built once
+/// instead of per search.
+static COMMENT_END: LazyLock<memmem::Finder<'static>> =
+    LazyLock::new(|| memmem::Finder::new(b"-->"));
+
+/// The other end of a comment the tokenizer accepts (`--!>`), looked for before each `-->`.
+static COMMENT_END_BANG: LazyLock<memmem::Finder<'static>> =
+    LazyLock::new(|| memmem::Finder::new(b"--!>"));
+
+/// `name` lower-cased into `buf`, or `None` when longer than `buf` (no name the sets below
+/// hold is that long), so a set of names is one `match` on bytes instead of a loop of
+/// case-insensitive comparisons for every tag.
+pub(crate) fn lower_name<'b>(name: &str, buf: &'b mut [u8; 16]) -> Option<&'b [u8]> {
+    let out = buf.get_mut(..name.len())?;
+    for (d, s) in out.iter_mut().zip(name.as_bytes()) {
+        *d = s.to_ascii_lowercase();
+    }
+    Some(out)
+}
 
 /// One start tag: `<name attrs...>`.
 #[derive(Debug, Clone)]
@@ -49,25 +71,43 @@ pub enum Token<'a> {
 
 /// HTML void elements: never have content or an end tag (WHATWG HTML §13.1.2).
 pub fn is_void(name: &str) -> bool {
-    const VOID: &[&str] = &[
-        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
-        "track", "wbr", "param", "keygen", "basefont", "bgsound", "frame", "image",
-    ];
-    VOID.iter().any(|v| v.eq_ignore_ascii_case(name))
+    let mut buf = [0u8; 16];
+    matches!(
+        lower_name(name, &mut buf),
+        Some(
+            b"area"
+                | b"base"
+                | b"br"
+                | b"col"
+                | b"embed"
+                | b"hr"
+                | b"img"
+                | b"input"
+                | b"link"
+                | b"meta"
+                | b"source"
+                | b"track"
+                | b"wbr"
+                | b"param"
+                | b"keygen"
+                | b"basefont"
+                | b"bgsound"
+                | b"frame"
+                | b"image"
+        )
+    )
 }
 
 /// Elements whose content the tokenizer reads as text up to their end tag, and whether that
 /// content ends only at the end of input (`plaintext`).
 fn raw_text_kind(name: &str) -> Option<bool> {
-    const RAW: &[&str] = &[
-        "script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes", "noscript",
-    ];
-    if name.eq_ignore_ascii_case("plaintext") {
-        return Some(true);
+    let mut buf = [0u8; 16];
+    match lower_name(name, &mut buf)? {
+        b"plaintext" => Some(true),
+        b"script" | b"style" | b"textarea" | b"title" | b"xmp" | b"iframe" | b"noembed"
+        | b"noframes" | b"noscript" => Some(false),
+        _ => None,
     }
-    RAW.iter()
-        .any(|r| r.eq_ignore_ascii_case(name))
-        .then_some(false)
 }
 
 fn is_html_space(b: u8) -> bool {
@@ -104,10 +144,12 @@ impl<'a> Scanner<'a> {
         self.html.as_bytes()
     }
 
-    /// Offset of the first `needle` at or after `from`, or the input length.
-    fn find_from(&self, from: usize, needle: &[u8]) -> Option<usize> {
-        let b = self.bytes().get(from..)?;
-        memmem::find(b, needle).map(|i| from + i)
+    /// Offset just after the first `>` at or after `from`, or the input length.
+    fn after_gt(&self, from: usize) -> usize {
+        let b = self.bytes();
+        b.get(from..)
+            .and_then(|s| memchr(b'>', s))
+            .map_or(b.len(), |j| from + j + 1)
     }
 
     /// Byte offset after the `>` that ends the tag body starting at `from` (quotes respected,
@@ -141,25 +183,34 @@ impl<'a> Scanner<'a> {
     }
 
     /// Offset of the `<` of the end tag `</name` (followed by space, `/` or `>`) at or after
-    /// `from`, case-insensitive; the input length when there is none.
-    fn raw_text_end(&self, from: usize, name: &str) -> usize {
+    /// `from`, case-insensitive (the input length when there is none), and whether a `<!--`
+    /// starts before it. One pass from `<` to `<` finds both (they used to be two searches
+    /// over every script body).
+    fn raw_text_end(&self, from: usize, name: &str) -> (usize, bool) {
         let b = self.bytes();
         let mut i = from;
-        while let Some(j) = self.find_from(i, b"</") {
-            let n = j + 2;
-            let after = n + name.len();
-            let matches_name = b
-                .get(n..after)
-                .is_some_and(|s| s.eq_ignore_ascii_case(name.as_bytes()));
-            let ends = b
-                .get(after)
-                .is_none_or(|&c| is_html_space(c) || c == b'/' || c == b'>');
-            if matches_name && ends {
-                return j;
+        let mut comment_open = false;
+        while let Some(j) = b.get(i..).and_then(|s| memchr(b'<', s)).map(|j| i + j) {
+            match b.get(j + 1) {
+                Some(b'/') => {
+                    let n = j + 2;
+                    let after = n + name.len();
+                    let matches_name = b
+                        .get(n..after)
+                        .is_some_and(|s| s.eq_ignore_ascii_case(name.as_bytes()));
+                    let ends = b
+                        .get(after)
+                        .is_none_or(|&c| is_html_space(c) || c == b'/' || c == b'>');
+                    if matches_name && ends {
+                        return (j, comment_open);
+                    }
+                }
+                Some(b'!') if b.get(j + 2..j + 4) == Some(b"--") => comment_open = true,
+                _ => {}
             }
-            i = j + 2;
+            i = j + 1;
         }
-        b.len()
+        (b.len(), comment_open)
     }
 
     fn start_tag(&mut self, lt: usize) -> StartTag<'a> {
@@ -180,15 +231,12 @@ impl<'a> Scanner<'a> {
         };
         self.pos = end;
         if let Some(to_eof) = raw_text_kind(name) {
-            let close = if to_eof {
-                b.len()
+            let (close, comment_open) = if to_eof {
+                (b.len(), false)
             } else {
                 self.raw_text_end(end, name)
             };
-            if name.eq_ignore_ascii_case("script")
-                && b.get(end..close)
-                    .is_some_and(|s| memmem::find(s, b"<!--").is_some())
-            {
+            if comment_open && name.eq_ignore_ascii_case("script") {
                 // Script-data-escaped states could move the end of this script.
                 self.uncertain = true;
             }
@@ -224,7 +272,7 @@ impl<'a> Iterator for Scanner<'a> {
                     }
                     Some(b'>') => self.pos = lt + 3,
                     // `</` + other: bogus comment up to `>`.
-                    Some(_) => self.pos = self.find_from(lt + 2, b">").map_or(b.len(), |j| j + 1),
+                    Some(_) => self.pos = self.after_gt(lt + 2),
                     None => self.pos = b.len(),
                 },
                 Some(b'!') => {
@@ -238,19 +286,22 @@ impl<'a> Iterator for Scanner<'a> {
                         } else {
                             // `--!>` only matters before the first `-->`: look no further
                             // (pages hold thousands of comments; never rescan to the end).
-                            let a = self.find_from(body, b"-->").unwrap_or(b.len());
+                            let a = b
+                                .get(body..)
+                                .and_then(|s| COMMENT_END.find(s))
+                                .map_or(b.len(), |j| body + j);
                             let window = b.get(body..(a + 3).min(b.len())).unwrap_or(&[]);
-                            self.pos = match memmem::find(window, b"--!>") {
+                            self.pos = match COMMENT_END_BANG.find(window) {
                                 Some(j) => body + j + 4,
                                 None => (a + 3).min(b.len()),
                             };
                         }
                     } else {
                         // DOCTYPE, CDATA outside foreign content, bogus comments: up to `>`.
-                        self.pos = self.find_from(lt + 2, b">").map_or(b.len(), |j| j + 1);
+                        self.pos = self.after_gt(lt + 2);
                     }
                 }
-                Some(b'?') => self.pos = self.find_from(lt + 2, b">").map_or(b.len(), |j| j + 1),
+                Some(b'?') => self.pos = self.after_gt(lt + 2),
                 // A lone `<` is text.
                 _ => self.pos = lt + 1,
             }

@@ -27,11 +27,20 @@ use crate::location::parse_location;
 use crate::money::parse_money;
 use crate::scan::{normalise_raw_text, Match, Scanner, Token};
 
-/// True when the HTML looks like a search page.
+/// True when the HTML (lower-cased) looks like a search page.
 pub fn looks_like_search(html_lower: &str) -> bool {
-    has(html_lower, "id=\"bbs-state\"")
-        || has(html_lower, "app-listing-diamond")
-        || has(html_lower, "searchresultspage")
+    search_markers(|n| has(html_lower, n))
+}
+
+/// [`looks_like_search`] over a page searched as lower-cased ([`crate::lower::Folded`]).
+pub fn looks_like_search_folded(page: &crate::lower::Folded<'_>) -> bool {
+    search_markers(|n| page.contains(n))
+}
+
+/// Any one marker is enough; `searchresultspage` first because it sits in the first ~100 KB
+/// of a search page, before the cards and the state script.
+fn search_markers(has: impl Fn(&str) -> bool) -> bool {
+    has("searchresultspage") || has("id=\"bbs-state\"") || has("app-listing-diamond")
 }
 
 /// Search-page parse result.
