@@ -20,27 +20,10 @@ mod common;
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use gsa_analyzer::{facts, score, ScoringConfig};
-use gsa_schemas::Listing;
-
-fn sets() -> Vec<(&'static str, Vec<Listing>)> {
-    let mut fuel = common::fuel_listings();
-    fuel.push(common::hubbard());
-    let mut detail = common::detail_scrape("arnenoori-detail-scrape-us-2023-subset.csv");
-    detail.extend(common::detail_scrape(
-        "arnenoori-detail-scrape-texas-2023.csv",
-    ));
-    detail.retain(|l| l.description.as_deref().is_some_and(|d| !d.is_empty()));
-    let api = (0..common::api_len()).map(common::api_listing).collect();
-    vec![
-        ("fuel-listings", fuel),
-        ("detail-pages", detail),
-        ("api-records", api),
-    ]
-}
 
 fn bench(c: &mut Criterion) {
     let cfg = ScoringConfig::default();
-    for (name, listings) in sets() {
+    for (name, listings) in common::bench_sets() {
         let mut g = c.benchmark_group("score");
         g.throughput(Throughput::Elements(listings.len() as u64));
         g.bench_function(name, |b| {

@@ -17,7 +17,6 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use gsa_analyzer::{score, ScoringConfig};
-use gsa_schemas::Listing;
 
 /// This thread's CPU time in seconds (ns on CPU from `/proc/thread-self/schedstat`); `None`
 /// where that file does not exist.
@@ -27,29 +26,12 @@ fn thread_cpu() -> Option<f64> {
     Some(ns / 1e9)
 }
 
-/// The sets of `benches/score.rs`, by name.
-fn sets() -> Vec<(&'static str, Vec<Listing>)> {
-    let mut fuel = common::fuel_listings();
-    fuel.push(common::hubbard());
-    let mut detail = common::detail_scrape("arnenoori-detail-scrape-us-2023-subset.csv");
-    detail.extend(common::detail_scrape(
-        "arnenoori-detail-scrape-texas-2023.csv",
-    ));
-    detail.retain(|l| l.description.as_deref().is_some_and(|d| !d.is_empty()));
-    let api = (0..common::api_len()).map(common::api_listing).collect();
-    vec![
-        ("fuel-listings", fuel),
-        ("detail-pages", detail),
-        ("api-records", api),
-    ]
-}
-
 fn main() {
     let mut args = std::env::args().skip(1);
     let secs: f64 = args.next().and_then(|s| s.parse().ok()).unwrap_or(3.0);
     let wanted: Vec<String> = args.collect();
     let cfg = ScoringConfig::default();
-    for (name, listings) in sets() {
+    for (name, listings) in common::bench_sets() {
         if !wanted.is_empty() && !wanted.iter().any(|w| w == name) {
             continue;
         }

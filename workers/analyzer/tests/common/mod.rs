@@ -269,3 +269,20 @@ pub fn all_real_listings() -> Vec<Listing> {
     out.extend((0..api_len()).map(api_listing));
     out
 }
+
+/// The scoring benchmark sets (`benches/score.rs`, `examples/score_rate.rs`), by name:
+/// `fuel-listings` (the fuel listings + Hubbard), `detail-pages` (the detail-page scrapes'
+/// listings that have a description), `api-records` (every search-API record).
+pub fn bench_sets() -> Vec<(&'static str, Vec<Listing>)> {
+    let mut fuel = fuel_listings();
+    fuel.push(hubbard());
+    let mut detail = detail_scrape("arnenoori-detail-scrape-us-2023-subset.csv");
+    detail.extend(detail_scrape("arnenoori-detail-scrape-texas-2023.csv"));
+    detail.retain(|l| l.description.as_deref().is_some_and(|d| !d.is_empty()));
+    let api = (0..api_len()).map(api_listing).collect();
+    vec![
+        ("fuel-listings", fuel),
+        ("detail-pages", detail),
+        ("api-records", api),
+    ]
+}
