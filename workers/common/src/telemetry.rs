@@ -76,6 +76,10 @@ pub fn init(service: &str, ship: bool) -> LogShipper {
     } else {
         tracing_subscriber::fmt::layer()
             .with_writer(std::io::stderr)
+            .with_ansi(colour(
+                std::io::IsTerminal::is_terminal(&std::io::stderr()),
+                std::env::var_os("NO_COLOR").as_deref(),
+            ))
             .boxed()
     };
     let nats_layer = ship.then(|| NatsLayer {
@@ -92,6 +96,14 @@ pub fn init(service: &str, ship: bool) -> LogShipper {
         rx: ship.then_some(rx),
         dropped,
     }
+}
+
+/// Whether human-readable records on stderr carry ANSI colour codes: only when stderr is a
+/// terminal and `NO_COLOR` is unset or empty (the rule of https://no-color.org). Redirected to
+/// a file or a pipe, records are plain text (tracing-subscriber colours by default whatever
+/// stderr is).
+pub fn colour(stderr_is_terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
+    stderr_is_terminal && no_color.is_none_or(|v| v.is_empty())
 }
 
 /// The layer that copies records into the shipping buffer.
@@ -181,5 +193,18 @@ mod tests {
         assert!(never_ship("gsa_logger::store"));
         assert!(never_ship("async_nats::connector"));
         assert!(!never_ship("gsa_logger::worker"));
+    }
+
+    #[test]
+    fn colour_only_on_a_terminal_without_no_color() {
+        use std::ffi::OsStr;
+        assert!(colour(true, None));
+        assert!(
+            colour(true, Some(OsStr::new(""))),
+            "an empty NO_COLOR is unset"
+        );
+        assert!(!colour(true, Some(OsStr::new("1"))));
+        assert!(!colour(false, None), "a file or a pipe gets plain text");
+        assert!(!colour(false, Some(OsStr::new("1"))));
     }
 }
