@@ -110,3 +110,46 @@ fn score_reads_pasted_text_from_stdin() {
     );
     assert!(c["score"].as_u64().is_some());
 }
+
+/// Runs `gsa <cmd> -` with `stdin`; (exit success, stderr).
+fn run_stdin(cmd: &str, stdin: &str) -> (bool, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gsa"))
+        .args([cmd, "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn parse_and_score_both_fail_when_every_input_was_rejected() {
+    // Text with no listing in it: rejected by the parser, so nothing can be scored.
+    let text = "Thank you for your interest. Please log in to see this page.";
+    let (parse_ok, parse_err) = run_stdin("parse", text);
+    assert!(!parse_ok, "gsa parse exits 1: {parse_err}");
+    assert!(parse_err.contains("rejected"), "{parse_err}");
+    let (score_ok, score_err) = run_stdin("score", text);
+    assert!(
+        !score_ok,
+        "gsa score exits 1 like gsa parse when nothing could be scored: {score_err}"
+    );
+    assert!(score_err.contains("1 rejected"), "{score_err}");
+    // And both succeed on a listing (see the stdin test above for the card itself).
+    let listing = "Branded gas station for sale\nCumberland County, IL\nAsking Price: $1,900,000\n\
+                   Truck stop doing 80,000 gallons per month.";
+    assert!(run_stdin("parse", listing).0);
+    assert!(run_stdin("score", listing).0);
+}

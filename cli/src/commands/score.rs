@@ -10,7 +10,9 @@ use gsa_analyzer::ScoringConfig;
 
 use super::inputs;
 
-/// Runs the command.
+/// Runs the command. Exit code 0 when at least one listing was scored (rejections of other
+/// records included), 1 when a file could not be read at all or nothing could be scored
+/// because every record was rejected: the same rule as `gsa parse` ([`super::parse::run`]).
 pub fn run(
     files: &[PathBuf],
     markdown: bool,
@@ -25,13 +27,14 @@ pub fn run(
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut rows = Vec::new();
-    let mut failed = 0usize;
+    let (mut rejected, mut failed) = (0usize, 0usize);
     for path in inputs::expand(files) {
         match inputs::parse_one(&path) {
             Ok(outcome) => {
                 for r in &outcome.rejections {
                     eprintln!("rejected {}: {:?}: {}", r.input, r.kind, r.reason);
                 }
+                rejected += outcome.rejections.len();
                 for l in outcome.listings {
                     let card = gsa_analyzer::score(&l, &l.event_id(), &cfg);
                     if markdown {
@@ -59,12 +62,12 @@ pub fn run(
     out.flush()?;
     let applicable = rows.iter().filter(|(_, c)| c.applicable).count();
     eprintln!(
-        "scored {} listings ({} applicable) with model {}",
+        "scored {} listings ({} applicable) with model {}, {rejected} rejected, {failed} unreadable inputs",
         rows.len(),
         applicable,
         cfg.model_version()
     );
-    Ok(if failed > 0 {
+    Ok(if failed > 0 || (rows.is_empty() && rejected > 0) {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
