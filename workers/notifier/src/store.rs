@@ -116,6 +116,10 @@ impl Webhook {
 pub enum DeliveryStatus {
     /// The receiver answered 2xx.
     Delivered,
+    /// Failed so far and will be tried again: `attempts` counts the POSTs made for the alert
+    /// message `alert_seq`, so the worker's budget is counted in webhook attempts, not in
+    /// JetStream deliveries (which NATS trouble also uses up).
+    Failing,
     /// Failed on every attempt; parked on `gsa.dlq.webhook`.
     Parked,
 }
@@ -124,6 +128,7 @@ impl DeliveryStatus {
     fn as_str(self) -> &'static str {
         match self {
             Self::Delivered => "delivered",
+            Self::Failing => "failing",
             Self::Parked => "parked",
         }
     }
@@ -131,6 +136,7 @@ impl DeliveryStatus {
     fn parse(s: &str) -> Option<Self> {
         match s {
             "delivered" => Some(Self::Delivered),
+            "failing" => Some(Self::Failing),
             "parked" => Some(Self::Parked),
             _ => None,
         }
@@ -152,8 +158,12 @@ pub struct DeliveryRecord {
     pub attempts: i64,
     /// Last HTTP status, when there was an answer.
     pub http_status: Option<u16>,
-    /// Last error, for parked deliveries.
+    /// Last error, for failing and parked deliveries.
     pub last_error: Option<String>,
+    /// Stream sequence (in `GSA_ALERTS`) of the alert message the attempts belong to: a
+    /// replayed dead letter is a new message and starts a new count. `None` in records written
+    /// before this column existed.
+    pub alert_seq: Option<u64>,
 }
 
 /// The notifier database.
@@ -174,6 +184,13 @@ impl WebhookStore {
         conn.busy_timeout(Duration::from_secs(5))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.execute_batch(SCHEMA)?;
+        // Added after the first release: files made before it gain the column here.
+        let has_seq: bool = conn
+            .prepare("SELECT 1 FROM pragma_table_info('deliveries') WHERE name = 'alert_seq'")?
+            .exists([])?;
+        if !has_seq {
+            conn.execute_batch("ALTER TABLE deliveries ADD COLUMN alert_seq INTEGER")?;
+        }
         Ok(Self { conn })
     }
 
@@ -295,15 +312,29 @@ impl WebhookStore {
         Ok(s.as_deref().and_then(DeliveryStatus::parse))
     }
 
+    /// The record of a delivery, if any.
+    pub fn delivery(&self, delivery_id: &str) -> Result<Option<DeliveryRecord>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                &format!("{SELECT_RECORD} WHERE delivery_id = ?1"),
+                [delivery_id],
+                read_record,
+            )
+            .optional()?)
+    }
+
     /// Records the outcome of a delivery (replacing an earlier record of the same id).
     pub fn record(&self, rec: &DeliveryRecord) -> Result<(), StoreError> {
         self.conn.execute(
             "INSERT INTO deliveries
-                 (delivery_id, webhook_id, alert_event_id, status, attempts, http_status, last_error, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                 (delivery_id, webhook_id, alert_event_id, status, attempts, http_status, last_error,
+                  updated_at, alert_seq)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
              ON CONFLICT(delivery_id) DO UPDATE SET status = excluded.status,
                  attempts = excluded.attempts, http_status = excluded.http_status,
-                 last_error = excluded.last_error, updated_at = excluded.updated_at",
+                 last_error = excluded.last_error, updated_at = excluded.updated_at,
+                 alert_seq = excluded.alert_seq",
             params![
                 rec.delivery_id,
                 rec.webhook_id,
@@ -312,7 +343,8 @@ impl WebhookStore {
                 rec.attempts,
                 rec.http_status,
                 rec.last_error,
-                chrono::Utc::now().to_rfc3339()
+                chrono::Utc::now().to_rfc3339(),
+                rec.alert_seq.and_then(|q| i64::try_from(q).ok()),
             ],
         )?;
         Ok(())
@@ -320,24 +352,32 @@ impl WebhookStore {
 
     /// Every delivery record, oldest first.
     pub fn deliveries(&self) -> Result<Vec<DeliveryRecord>, StoreError> {
-        let mut stmt = self.conn.prepare(
-            "SELECT delivery_id, webhook_id, alert_event_id, status, attempts, http_status, last_error
-             FROM deliveries ORDER BY updated_at, delivery_id",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            let status: String = r.get(3)?;
-            Ok(DeliveryRecord {
-                delivery_id: r.get(0)?,
-                webhook_id: r.get(1)?,
-                alert_event_id: r.get(2)?,
-                status: DeliveryStatus::parse(&status).unwrap_or(DeliveryStatus::Parked),
-                attempts: r.get(4)?,
-                http_status: r.get(5)?,
-                last_error: r.get(6)?,
-            })
-        })?;
+        let mut stmt = self
+            .conn
+            .prepare(&format!("{SELECT_RECORD} ORDER BY updated_at, delivery_id"))?;
+        let rows = stmt.query_map([], read_record)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
+}
+
+/// The columns [`read_record`] reads.
+const SELECT_RECORD: &str = "SELECT delivery_id, webhook_id, alert_event_id, status, attempts,
+    http_status, last_error, alert_seq FROM deliveries";
+
+fn read_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeliveryRecord> {
+    let status: String = r.get(3)?;
+    Ok(DeliveryRecord {
+        delivery_id: r.get(0)?,
+        webhook_id: r.get(1)?,
+        alert_event_id: r.get(2)?,
+        status: DeliveryStatus::parse(&status).unwrap_or(DeliveryStatus::Parked),
+        attempts: r.get(4)?,
+        http_status: r.get(5)?,
+        last_error: r.get(6)?,
+        alert_seq: r
+            .get::<_, Option<i64>>(7)?
+            .and_then(|q| u64::try_from(q).ok()),
+    })
 }
 
 /// Creates `path` with mode 0600 if missing, and sets 0600 on an existing file.

@@ -5,10 +5,18 @@
 //! every registered webhook whose filters match and that has not had it yet (deliveries are
 //! recorded in `notifier.db` by delivery id, so a redelivered alert is never POSTed twice to a
 //! receiver that already answered 2xx). When some deliveries fail, the alert is nak'ed with an
-//! exponential delay and retried (only the failed webhooks) up to
-//! [`NotifierOptions::attempts`] deliveries; on the last one each still-failing delivery is
-//! parked on `gsa.dlq.webhook` with its last error, and the alert is acked with a
-//! server-confirmed ack. Progress acks keep the alert while requests are in flight.
+//! exponential delay and retried (only the failed webhooks) until a delivery has made
+//! [`NotifierOptions::attempts`] POSTs; then it is parked on `gsa.dlq.webhook` with its last
+//! error, and the alert is acked with a server-confirmed ack. Progress acks keep the alert
+//! while requests are in flight.
+//!
+//! Attempts are counted per delivery in `notifier.db` (status `failing`), not by the JetStream
+//! delivery count: a delivery of the alert that makes no POST (NATS unavailable while parking
+//! or acking, `notifier.db` busy, a restart mid-batch) uses none of a webhook's attempts. The
+//! consumer's own delivery limit is [`NotifierOptions::attempts`] plus [`SPARE_DELIVERIES`],
+//! so NATS trouble cannot exhaust it before the webhook's attempts are made and the delivery
+//! parked (the analyzer had the same bug: `gsa_analyzer::worker::MAX_DELIVER`). Were even that
+//! spent, the common consumer loop dead-letters the alert itself on `gsa.dlq.gsa.alert.high_score`.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -34,11 +42,17 @@ pub const HDR_WEBHOOK_ID: &str = "Gsa-Webhook-Id";
 /// Header on a webhook dead letter: the delivery id.
 pub const HDR_DELIVERY_ID: &str = "Gsa-Delivery-Id";
 
+/// JetStream deliveries of an alert allowed beyond [`NotifierOptions::attempts`]: deliveries
+/// that make no POST (parking or acking failed because NATS did not answer, `notifier.db`
+/// busy). With the retry backoff capped at [`NotifierOptions::backoff_max`] (5 minutes by
+/// default) 60 of them ride out hours of NATS trouble.
+pub const SPARE_DELIVERIES: i64 = 60;
+
 /// Retry policy and HTTP timeout.
 #[derive(Debug, Clone)]
 pub struct NotifierOptions {
-    /// Attempts per delivery before it is parked on `gsa.dlq.webhook` (the consumer's
-    /// `max_deliver`).
+    /// POSTs per delivery before it is parked on `gsa.dlq.webhook`, counted in `notifier.db`
+    /// (the consumer's `max_deliver` is this plus [`SPARE_DELIVERIES`]).
     pub attempts: i64,
     /// Delay after the n-th failed attempt is `backoff_base * 2^n`, capped at `backoff_max`.
     pub backoff_base: Duration,
@@ -75,14 +89,18 @@ pub async fn run(
         filter_subject: Some(subjects::ALERT_HIGH_SCORE.to_string()),
         batch: BATCH,
     };
+    let attempts = opts.attempts.max(1);
     let copts = ConsumerOptions {
-        max_deliver: opts.attempts.max(1),
+        max_deliver: attempts.saturating_add(SPARE_DELIVERIES),
         backoff_base: opts.backoff_base,
         backoff_max: opts.backoff_max,
         double_ack: true,
     };
-    tracing::info!(attempts = copts.max_deliver, "notifier started");
-    let attempts = copts.max_deliver;
+    tracing::info!(
+        attempts,
+        max_deliver = copts.max_deliver,
+        "notifier started"
+    );
     let js2 = js.clone();
     nats::run_consumer_with(js, spec, copts, shutdown, move |batch| {
         let js = js2.clone();
@@ -124,26 +142,46 @@ async fn handle(
             env.event_type
         )));
     }
-    let delivered = msg.info().map(|i| i.delivered).unwrap_or(1);
+    let seq = msg.info().map(|i| i.stream_sequence).ok();
     let hooks = with_store(store, |s| s.webhooks())?;
-    let mut due: Vec<(Webhook, String)> = Vec::new();
+    // Each matching webhook not yet served: POST it (with the attempts it already made for
+    // this alert message), or park it when its attempts are spent (parking failed earlier).
+    let mut due: Vec<(Webhook, String, i64)> = Vec::new();
+    let mut spent: Vec<(Webhook, String, i64, AttemptError)> = Vec::new();
     for hook in hooks.into_iter().filter(|h| h.accepts(&env.data)) {
         let id = deliver::delivery_id(&env.id, &hook.id);
-        if with_store(store, |s| s.status(&id))? != Some(DeliveryStatus::Delivered) {
-            due.push((hook, id));
-        }
+        let made = match with_store(store, |s| s.delivery(&id))? {
+            Some(r) if r.status == DeliveryStatus::Delivered => continue,
+            // Already parked for this very message (the ack after parking did not arrive).
+            Some(r) if r.status == DeliveryStatus::Parked && r.alert_seq == seq => continue,
+            Some(r) if r.status == DeliveryStatus::Failing && r.alert_seq == seq => {
+                if r.attempts >= attempts {
+                    let err = AttemptError {
+                        http_status: r.http_status,
+                        message: r.last_error.unwrap_or_else(|| "failed".into()),
+                    };
+                    spent.push((hook, id, r.attempts, err));
+                    continue;
+                }
+                r.attempts
+            }
+            // New, or a replayed dead letter (another message): a fresh budget.
+            _ => 0,
+        };
+        due.push((hook, id, made));
     }
-    if due.is_empty() {
+    if due.is_empty() && spent.is_empty() {
         return Ok(());
     }
     // Keep the alert while requests are in flight (each may take up to the HTTP timeout).
     let _ = msg.ack_with(AckKind::Progress).await;
     let posts = due
         .iter()
-        .map(|(hook, id)| deliver::post(client, hook, id, &env.event_type, msg.payload.clone()));
+        .map(|(hook, id, _)| deliver::post(client, hook, id, &env.event_type, msg.payload.clone()));
     let outcomes = futures::future::join_all(posts).await;
-    let mut failed: Vec<(&Webhook, &String, AttemptError)> = Vec::new();
-    for ((hook, id), outcome) in due.iter().zip(outcomes) {
+    let mut retry: Vec<String> = Vec::new();
+    for ((hook, id, made), outcome) in due.into_iter().zip(outcomes) {
+        let made = made + 1;
         match outcome {
             Ok(status) => {
                 with_store(store, |s| {
@@ -152,32 +190,38 @@ async fn handle(
                         webhook_id: hook.id.clone(),
                         alert_event_id: env.id.clone(),
                         status: DeliveryStatus::Delivered,
-                        attempts: delivered,
+                        attempts: made,
                         http_status: Some(status),
                         last_error: None,
+                        alert_seq: seq,
                     })
                 })?;
-                tracing::info!(webhook = %hook.id, delivery = %id, listing_id = %env.data.listing_id, attempt = delivered, "webhook delivered");
+                tracing::info!(webhook = %hook.id, delivery = %id, listing_id = %env.data.listing_id, attempt = made, "webhook delivered");
             }
-            Err(e) => failed.push((hook, id, e)),
+            Err(e) => {
+                // Counted before anything else can fail: this attempt is spent.
+                with_store(store, |s| {
+                    s.record(&DeliveryRecord {
+                        delivery_id: id.clone(),
+                        webhook_id: hook.id.clone(),
+                        alert_event_id: env.id.clone(),
+                        status: DeliveryStatus::Failing,
+                        attempts: made,
+                        http_status: e.http_status,
+                        last_error: Some(e.message.clone()),
+                        alert_seq: seq,
+                    })
+                })?;
+                if made < attempts {
+                    retry.push(format!("{}: {e} (attempt {made} of {attempts})", hook.id));
+                } else {
+                    spent.push((hook, id, made, e));
+                }
+            }
         }
     }
-    if failed.is_empty() {
-        return Ok(());
-    }
-    if delivered < attempts {
-        let summary: Vec<String> = failed
-            .iter()
-            .map(|(h, _, e)| format!("{}: {e}", h.id))
-            .collect();
-        return Err(HandleError::Transient(format!(
-            "{} webhook deliveries failed (attempt {delivered} of {attempts}): {}",
-            failed.len(),
-            summary.join("; ")
-        )));
-    }
-    for (hook, id, err) in failed {
-        park(js, msg, hook, id, &err)
+    for (hook, id, made, err) in spent {
+        park(js, msg, &hook, &id, &err)
             .await
             .map_err(|e| HandleError::Transient(format!("parking on gsa.dlq.webhook: {e}")))?;
         with_store(store, |s| {
@@ -186,12 +230,20 @@ async fn handle(
                 webhook_id: hook.id.clone(),
                 alert_event_id: env.id.clone(),
                 status: DeliveryStatus::Parked,
-                attempts: delivered,
+                attempts: made,
                 http_status: err.http_status,
                 last_error: Some(err.message.clone()),
+                alert_seq: seq,
             })
         })?;
-        tracing::error!(webhook = %hook.id, delivery = %id, attempts = delivered, error = %err, "webhook delivery parked on gsa.dlq.webhook");
+        tracing::error!(webhook = %hook.id, delivery = %id, attempts = made, error = %err, "webhook delivery parked on gsa.dlq.webhook");
+    }
+    if !retry.is_empty() {
+        return Err(HandleError::Transient(format!(
+            "{} webhook deliveries failed: {}",
+            retry.len(),
+            retry.join("; ")
+        )));
     }
     Ok(())
 }

@@ -341,3 +341,129 @@ async fn a_receiver_that_always_fails_is_parked_on_the_webhook_dlq_with_the_last
     trigger.trigger();
     task.await.unwrap().unwrap();
 }
+
+/// Answers 503 always; on the request numbered `outage_at` it first deletes the `GSA_DLQ`
+/// stream, so JetStream cannot take the dead letter the notifier is about to park (as while a
+/// stream has no leader or the server is away).
+#[derive(Clone)]
+struct FailingWithOutage {
+    js: async_nats::jetstream::Context,
+    outage_at: usize,
+    seen: Arc<Mutex<usize>>,
+}
+
+async fn fail_with_outage(State(r): State<FailingWithOutage>) -> StatusCode {
+    let n = {
+        let mut seen = r.seen.lock().unwrap();
+        *seen += 1;
+        *seen
+    };
+    if n == r.outage_at {
+        r.js.delete_stream(subjects::STREAM_DLQ).await.unwrap();
+    }
+    StatusCode::SERVICE_UNAVAILABLE
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn nats_unavailable_while_parking_uses_no_webhook_attempt_and_the_delivery_is_parked_later() {
+    let nats_server = NatsServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(&nats_server, dir.path());
+    let client = nats::connect(&cfg.nats_url, "test").await.unwrap();
+    let js = async_nats::jetstream::new(client);
+    nats::ensure_streams(&js, &cfg).await.unwrap();
+
+    let seen = Arc::new(Mutex::new(0usize));
+    let app = axum::Router::new()
+        .route("/hook", post(fail_with_outage))
+        .with_state(FailingWithOutage {
+            js: js.clone(),
+            outage_at: 3,
+            seen: seen.clone(),
+        });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let store = WebhookStore::open(&cfg.notifier_db_path()).unwrap();
+    let hook = store.add(&url, &Secret::new(SECRET), None, &[]).unwrap();
+
+    let (trigger, sd) = shutdown::channel();
+    let opts = NotifierOptions {
+        attempts: 3,
+        backoff_base: Duration::from_millis(50),
+        backoff_max: Duration::from_millis(500),
+        timeout: Duration::from_secs(5),
+    };
+    let task = {
+        let (cfg, js) = (cfg.clone(), js.clone());
+        tokio::spawn(async move { worker::run(&cfg, js, opts, sd).await })
+    };
+    let alert = alert_event("301", 93, "TX");
+    nats::publish_event(&js, subjects::ALERT_HIGH_SCORE, &alert)
+        .await
+        .unwrap();
+
+    // The third and last attempt fails and parking it finds no stream; the alert keeps being
+    // redelivered while JetStream cannot take the dead letter (before the fix the JetStream
+    // delivery limit equalled the attempts, so the last delivery was spent and the alert lost).
+    wait_until("the last attempt", Duration::from_secs(30), || {
+        (*seen.lock().unwrap() >= 3).then_some(())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let delivery = deliver::delivery_id(&alert.id, &hook.id);
+    let rec = store
+        .deliveries()
+        .unwrap()
+        .into_iter()
+        .find(|r| r.delivery_id == delivery)
+        .expect("the failing delivery is recorded");
+    assert_eq!(
+        (rec.status, rec.attempts),
+        (DeliveryStatus::Failing, 3),
+        "not parked while the stream is away"
+    );
+    nats::ensure_streams(&js, &cfg).await.unwrap();
+
+    let dlq = js.get_stream(subjects::STREAM_DLQ).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let letter = loop {
+        if let Ok(m) = dlq
+            .get_last_raw_message_by_subject(subjects::DLQ_WEBHOOK)
+            .await
+        {
+            break m;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the delivery was never parked on gsa.dlq.webhook"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let parked: Envelope<HighScoreAlert> = serde_json::from_slice(&letter.payload).unwrap();
+    assert_eq!(parked.id, alert.id);
+    assert_eq!(
+        letter
+            .headers
+            .get(nats::HDR_DLQ_ERROR)
+            .map(|v| v.as_str().to_string()),
+        Some("receiver answered HTTP 503".to_string())
+    );
+    let rec = wait_until("parked record", Duration::from_secs(10), || {
+        store
+            .deliveries()
+            .ok()?
+            .into_iter()
+            .find(|r| r.delivery_id == delivery && r.status == DeliveryStatus::Parked)
+    })
+    .await;
+    assert_eq!(rec.attempts, 3);
+    assert_eq!(
+        *seen.lock().unwrap(),
+        3,
+        "the redeliveries while NATS could not park made no webhook attempt"
+    );
+
+    trigger.trigger();
+    task.await.unwrap().unwrap();
+}
