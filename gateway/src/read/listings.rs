@@ -234,8 +234,12 @@ pub struct Row {
     pub applicable: Option<bool>,
     /// Model that produced the score.
     pub model_version: Option<String>,
-    /// The analyzer's conclusion on real estate in the deal.
+    /// The analyzer's conclusion on real estate in the deal (the card's
+    /// `real_estate.included`; `None` when not scored or when nothing says either way).
     pub real_estate_in_deal: Option<bool>,
+    /// Where that conclusion comes from: the card's `real_estate.basis` (`stated`, `inferred`,
+    /// `unknown`); `None` when not scored yet.
+    pub real_estate_basis: Option<String>,
     /// Price over cash flow.
     pub multiple: Option<f64>,
     /// Disclosure grade (A, B, C).
@@ -251,13 +255,34 @@ pub struct Row {
 impl Row {
     /// The API item: the listing's own fields plus `score`, `applicable`, `model_version`,
     /// `real_estate_in_deal`, `multiple`, `confidence`, `first_seen`, `updated_at`.
+    ///
+    /// Real estate says one thing: once the listing is scored, `real_estate.included` and
+    /// `real_estate_in_deal` are both the analyzer's conclusion (what the score, the
+    /// `real_estate=` filter and the exports use), and `real_estate.basis` says where it comes
+    /// from (`stated` by the listing's fields or wording, `inferred` from the price/cash-flow
+    /// multiple, `unknown`). Before scoring both are what the listing itself states and `basis`
+    /// is `null`. The listing exactly as scraped (its own `real_estate.included`, `null` when
+    /// the page says nothing) stays in `GET /api/listings/{id}` under `listing`, beside the
+    /// card. Before this rule an item could carry `real_estate.included: null` (the page's
+    /// silence) beside `real_estate_in_deal: true` (the analyzer's inference).
     pub fn to_item(&self) -> Value {
         let mut m = self.listing.clone();
         m.insert("listing_id".into(), Value::from(self.listing_id.clone()));
         m.insert("score".into(), opt(self.score));
         m.insert("applicable".into(), opt(self.applicable));
         m.insert("model_version".into(), opt(self.model_version.clone()));
-        m.insert("real_estate_in_deal".into(), opt(self.real_estate_in_deal));
+        let scored = self.applicable.is_some();
+        let mut re = match m.remove("real_estate") {
+            Some(Value::Object(re)) => re,
+            _ => Map::new(),
+        };
+        if scored {
+            re.insert("included".into(), opt(self.real_estate_in_deal));
+        }
+        re.insert("basis".into(), opt(self.real_estate_basis.clone()));
+        let in_deal = re.get("included").cloned().unwrap_or(Value::Null);
+        m.insert("real_estate".into(), Value::Object(re));
+        m.insert("real_estate_in_deal".into(), in_deal);
         m.insert(
             "multiple".into(),
             self.multiple
@@ -312,7 +337,12 @@ fn sql_value(sort: Sort, v: &Value) -> Option<SqlValue> {
 }
 
 /// The `WHERE` clause of `filter` (always at least `1`), appending its arguments to `args`.
-fn where_clause(filter: &Filter, args: &mut Vec<SqlValue>) -> Vec<String> {
+///
+/// `price_index`: whether SQLite may drive the query from the `max_price` range. When `false`
+/// the term is written `+l.asking_price`, which SQLite cannot serve from an index, so it walks
+/// the sort's own index instead of taking every listing under the price and sorting them
+/// (it has no statistics to know that the range keeps most rows).
+fn where_clause(filter: &Filter, args: &mut Vec<SqlValue>, price_index: bool) -> Vec<String> {
     let mut conds = vec!["1".to_string()];
     let arg = |v: SqlValue, args: &mut Vec<SqlValue>| {
         args.push(v);
@@ -322,8 +352,9 @@ fn where_clause(filter: &Filter, args: &mut Vec<SqlValue>) -> Vec<String> {
         conds.push(format!("s.score >= {}", arg(SqlValue::Integer(v), args)));
     }
     if let Some(v) = filter.max_price {
+        let plus = if price_index { "" } else { "+" };
         conds.push(format!(
-            "l.asking_price <= {}",
+            "{plus}l.asking_price <= {}",
             arg(SqlValue::Integer(v), args)
         ));
     }
@@ -365,7 +396,8 @@ fn where_clause(filter: &Filter, args: &mut Vec<SqlValue>) -> Vec<String> {
 /// The columns [`read_row`] reads, over `listings l` and `scores s`.
 const SELECT_WIDE: &str = "SELECT l.listing_id, l.data, s.score, s.applicable, s.model_version,
         s.real_estate, l.multiple, json_extract(s.card, '$.confidence'),
-        json_extract(s.card, '$.summary'), l.first_seen, l.updated_at";
+        json_extract(s.card, '$.summary'), l.first_seen, l.updated_at,
+        json_extract(s.card, '$.real_estate.basis')";
 
 fn read_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
     let listing_id: String = row.get(0)?;
@@ -391,13 +423,48 @@ fn read_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
         summary: row.get(8)?,
         first_seen: row.get(9)?,
         updated_at: row.get(10)?,
+        real_estate_basis: row.get(11)?,
     })
+}
+
+/// Listings with a score of at least `min_score` up to which a non-score sort drives its page
+/// from `scores` (through `scores_score`) and sorts them, instead of walking the sort's index.
+/// Walking examines about `(limit + 1) * listings / matching` rows before the page is full, so
+/// from this many matches on (at 100,000 listings: at most ~2,600 rows for a page of 50) the
+/// walk is the cheaper, and below it the sort of at most this many rows is.
+pub const SCORES_DRIVE_MAX: i64 = 2_000;
+
+/// Which table the page query's first part (rows with a known sort key) starts from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Driver {
+    /// `scores` through `scores_score`: the score sort (walked in order, stops after a page),
+    /// and a non-score sort under a `min_score` that few scores reach (range, then sorted).
+    Scores,
+    /// `listings` through the sort's own index: `(state, key, listing_id)` under a state
+    /// filter, else `(key, listing_id)` (schema v4 and v5); walked in order, stops after a page.
+    Listings,
+}
+
+/// Whether fewer than [`SCORES_DRIVE_MAX`] listings have a score of at least `min_score`
+/// (counts at most that many `scores_score` entries).
+fn few_scores_reach(conn: &Connection, min_score: i64) -> rusqlite::Result<bool> {
+    let n: i64 = conn
+        .prepare_cached("SELECT count(*) FROM (SELECT 1 FROM scores WHERE score >= ?1 LIMIT ?2)")?
+        .query_row([min_score, SCORES_DRIVE_MAX], |r| r.get(0))?;
+    Ok(n < SCORES_DRIVE_MAX)
 }
 
 /// One page of listings and the cursor of the next page (`None` on the last page).
 pub fn page(conn: &Connection, req: &PageRequest) -> anyhow::Result<(Vec<Row>, Option<Cursor>)> {
+    let f = &req.filter;
+    let driver = match (req.sort, f.min_score) {
+        (Sort::Score, _) => Driver::Scores,
+        (_, Some(m)) if few_scores_reach(conn, m)? => Driver::Scores,
+        _ => Driver::Listings,
+    };
     let mut args = Vec::new();
-    let mut conds = where_clause(&req.filter, &mut args);
+    // The price range may drive only the price sort (its index is in page order).
+    let mut conds = where_clause(f, &mut args, req.sort == Sort::Price);
     let (key, desc) = req.sort.key();
     if let Some(c) = &req.cursor {
         let v = sql_value(req.sort, &c.v)
@@ -423,33 +490,61 @@ pub fn page(conn: &Connection, req: &PageRequest) -> anyhow::Result<(Vec<Row>, O
     // How the page is found, each step measured on 100,000 stored listings
     // (docs/BENCHMARKS.md):
     // * Sort narrow, read wide: the inner queries order only row ids, and the wide columns
-    //   (the listing document, the two `json_extract`s over the score card) are read for the
+    //   (the listing document, the json_extracts over the score card) are read for the
     //   page's rows alone. Written as one flat query, SQLite carried every matching row's
     //   columns through its sorter, parsing 100,000 score cards per page (~0.6 s).
     // * Rows with a known sort key first, then the unknown ones (`NULL`, e.g. no score), as two
     //   queries joined by UNION ALL under one LIMIT, so SQLite runs the second only when the
-    //   first did not fill the page, and the first can walk an index in order and stop: the
-    //   score sort drives from `scores` through `scores_score (score DESC, listing_id)` (an
-    //   inner join: a listing without a score row has no known score), the price sort through
-    //   `listings_price_id` (schema v4). The outer ORDER BY re-sorts at most `limit + 1` rows.
-    let (known_from, tie) = match req.sort {
-        Sort::Score => (
-            "FROM scores s JOIN listings l ON l.listing_id = s.listing_id",
+    //   first did not fill the page, and the first can walk an index in order and stop.
+    // * The join order is fixed with CROSS JOIN (SQLite keeps its left table outer) and the
+    //   driving index chosen by `Driver`: without statistics SQLite took `listings_state` for
+    //   `state=` and sorted the whole state (~1 s a page), or walked the price index looking up
+    //   the score of each listing for `min_score` (0.3 s). A listing without a score row has
+    //   no known score, so a filter on the score's columns makes the join inner anyway.
+    // * The second part is left out when no row can have an unknown key under the filter
+    //   (`min_score` under the score sort, `max_price` under the price sort, `first_seen` is
+    //   never NULL): it would walk every listing to find none.
+    let score_filter = f.min_score.is_some() || f.real_estate.is_some() || f.applicable.is_some();
+    let (known_from, tie) = match driver {
+        Driver::Scores => (
+            "FROM scores s CROSS JOIN listings l ON l.listing_id = s.listing_id",
             "s.listing_id",
         ),
-        _ => (
+        Driver::Listings if score_filter => (
+            "FROM listings l CROSS JOIN scores s ON s.listing_id = l.listing_id",
+            "l.listing_id",
+        ),
+        Driver::Listings => (
             "FROM listings l LEFT JOIN scores s ON s.listing_id = l.listing_id",
             "l.listing_id",
         ),
+    };
+    // A few scores reach `min_score`: the unknown-key rows are among those few too.
+    let unknown_from = match (driver, score_filter) {
+        (Driver::Scores, _) if req.sort != Sort::Score => {
+            "FROM scores s CROSS JOIN listings l ON l.listing_id = s.listing_id"
+        }
+        (_, true) => "FROM listings l CROSS JOIN scores s ON s.listing_id = l.listing_id",
+        (_, false) => "FROM listings l LEFT JOIN scores s ON s.listing_id = l.listing_id",
+    };
+    let no_unknown = match req.sort {
+        Sort::Score => f.min_score.is_some(),
+        Sort::Price => f.max_price.is_some(),
+        Sort::Multiple => false,
+        Sort::Newest => true,
+    };
+    let unknown_where = if no_unknown {
+        "0".to_string()
+    } else {
+        w.clone()
     };
     let sql = format!(
         "{SELECT_WIDE} FROM (
              SELECT lr, sr FROM (SELECT l.rowid AS lr, s.rowid AS sr {known_from}
                  WHERE {w} AND {key} IS NOT NULL ORDER BY {key} {dir}, {tie} LIMIT ?{lim})
              UNION ALL
-             SELECT lr, sr FROM (SELECT l.rowid AS lr, s.rowid AS sr
-                 FROM listings l LEFT JOIN scores s ON s.listing_id = l.listing_id
-                 WHERE {w} AND {key} IS NULL ORDER BY l.listing_id LIMIT ?{lim})
+             SELECT lr, sr FROM (SELECT l.rowid AS lr, s.rowid AS sr {unknown_from}
+                 WHERE {unknown_where} AND {key} IS NULL ORDER BY l.listing_id LIMIT ?{lim})
              LIMIT ?{lim}) AS p
          JOIN listings l ON l.rowid = p.lr LEFT JOIN scores s ON s.rowid = p.sr
          {order}"
@@ -475,7 +570,7 @@ pub fn page(conn: &Connection, req: &PageRequest) -> anyhow::Result<(Vec<Row>, O
 /// Scores of every scored, applicable listing matching `filter` (for the distribution chart).
 pub fn scores(conn: &Connection, filter: &Filter) -> anyhow::Result<Vec<i64>> {
     let mut args = Vec::new();
-    let conds = where_clause(filter, &mut args);
+    let conds = where_clause(filter, &mut args, true);
     let sql = format!(
         "SELECT s.score FROM listings l JOIN scores s ON s.listing_id = l.listing_id
          WHERE s.score IS NOT NULL AND {}",

@@ -7,7 +7,11 @@
 //! Filters, sorts and the keyset cursor are described in [`crate::read::listings`]. The answer
 //! is `{"items": [...], "next_cursor": "..." | null}`; each item is the stored listing's own
 //! fields plus `score`, `applicable`, `model_version` (so mixed model versions are visible),
-//! `real_estate_in_deal`, `multiple`, `confidence`, `first_seen` and `updated_at`.
+//! `real_estate_in_deal`, `multiple`, `confidence`, `first_seen` and `updated_at`. An item's
+//! `real_estate.included` and `real_estate_in_deal` always agree: the analyzer's conclusion
+//! once scored, with `real_estate.basis` (`stated`, `inferred`, `unknown`) saying where it
+//! comes from (see [`crate::read::listings::Row::to_item`]); the listing as scraped stays in
+//! `GET /api/listings/{id}`.
 
 use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;

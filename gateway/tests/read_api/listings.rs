@@ -205,6 +205,40 @@ async fn every_filter_and_sort_matches_the_stored_data_across_pages() {
     assert_eq!(upd["content_hash"], stored.content_hash.as_str());
     assert!(everything.iter().all(|i| i["model_version"] == MODEL));
 
+    // Real estate says one thing per item: the card's conclusion, in both fields, with its
+    // basis; including the listings whose page said nothing (`included: null` as scraped) and
+    // whose card concluded (a new-user trial saw `null` beside `real_estate_in_deal: true`).
+    let mut silent_page_concluded = 0;
+    for i in &everything {
+        let id = i["listing_id"].as_str().unwrap();
+        let card = &f.cards[id];
+        let want = card
+            .real_estate
+            .included
+            .map(Value::from)
+            .unwrap_or(Value::Null);
+        assert_eq!(i["real_estate"]["included"], want, "{id}");
+        assert_eq!(i["real_estate_in_deal"], want, "{id}");
+        assert_eq!(
+            i["real_estate"]["basis"],
+            serde_json::to_value(card.real_estate.basis).unwrap(),
+            "{id}"
+        );
+        let stored = f.listings.iter().find(|l| l.listing_id == id).unwrap();
+        assert_eq!(
+            i["real_estate"]["value"],
+            serde_json::to_value(stored.real_estate.value).unwrap(),
+            "the listing's stated value stays: {id}"
+        );
+        if stored.real_estate.included.is_none() && card.real_estate.included.is_some() {
+            silent_page_concluded += 1;
+        }
+    }
+    assert!(
+        silent_page_concluded > 0,
+        "the test data holds listings whose page is silent and whose card concluded"
+    );
+
     // Each sort, paged 7 at a time, gives exactly the expected order.
     for sort in ["score", "price", "multiple", "newest"] {
         let got = ids(&all(&gw, &tok, &format!("?sort={sort}"), 7).await);
@@ -252,6 +286,16 @@ async fn every_filter_and_sort_matches_the_stored_data_across_pages() {
             Box::new(|e: &Expect| !e.applicable),
         ),
         (
+            "min_score=20&max_price=2000000".into(),
+            Box::new(|e: &Expect| {
+                e.score.is_some_and(|s| s >= 20) && e.l.asking_price.is_some_and(|p| p <= 2_000_000)
+            }),
+        ),
+        (
+            "state=CA&applicable=true".into(),
+            Box::new(|e: &Expect| e.l.state.as_deref() == Some("CA") && e.applicable),
+        ),
+        (
             "state=CA&max_price=2000000&applicable=false".into(),
             Box::new(|e: &Expect| {
                 e.l.state.as_deref() == Some("CA")
@@ -273,7 +317,8 @@ async fn every_filter_and_sort_matches_the_stored_data_across_pages() {
             want.len() < exp.len(),
             "{q}: the filter must exclude some listings"
         );
-        for sort in ["price", "score"] {
+        // Every sort: each filter+sort pair has its own query plan (indexes of schema v5).
+        for sort in ["price", "score", "multiple", "newest"] {
             let got = ids(&all(&gw, &tok, &format!("?{q}&sort={sort}"), 37).await);
             assert_eq!(got, order(want.clone(), sort), "{q} sort={sort}");
         }
@@ -287,8 +332,10 @@ async fn every_filter_and_sort_matches_the_stored_data_across_pages() {
             .cloned()
             .collect();
         assert!(!want.is_empty(), "{word} occurs in the test data");
-        let got = ids(&all(&gw, &tok, &format!("?q={word}"), 3).await);
-        assert_eq!(got, order(want, "score"), "q={word}");
+        for sort in ["score", "price", "multiple", "newest"] {
+            let got = ids(&all(&gw, &tok, &format!("?q={word}&sort={sort}"), 3).await);
+            assert_eq!(got, order(want.clone(), sort), "q={word} sort={sort}");
+        }
     }
     let got = ids(&all(&gw, &tok, "?q=zephyrine", 50).await);
     assert_eq!(got, vec![f.script_id.clone()]);
