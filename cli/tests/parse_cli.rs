@@ -136,8 +136,8 @@ fn run_stdin(cmd: &str, stdin: &str) -> (bool, String) {
 
 #[test]
 fn parse_and_score_both_fail_when_every_input_was_rejected() {
-    // Text with no listing in it: rejected by the parser, so nothing can be scored.
-    let text = "Thank you for your interest. Please log in to see this page.";
+    // A truncated search-API download: rejected as malformed, so nothing can be scored.
+    let text = "{\"listings\": [{\"id\": 2365036, ";
     let (parse_ok, parse_err) = run_stdin("parse", text);
     assert!(!parse_ok, "gsa parse exits 1: {parse_err}");
     assert!(parse_err.contains("rejected"), "{parse_err}");
