@@ -124,23 +124,15 @@ pub async fn run(
     .await
 }
 
-/// Just the listing id of an event (its CloudEvents `subject`), read without the payload.
-#[derive(Deserialize)]
-struct SubjectOnly {
-    subject: Option<String>,
-}
-
-/// Indices of `batch` grouped by listing, groups in order of first appearance, each group in
-/// delivery order. A message whose listing cannot be read is a group of its own.
-fn by_listing(batch: &[jetstream::Message]) -> Vec<Vec<usize>> {
-    let mut index = std::collections::HashMap::<String, usize>::with_capacity(batch.len());
-    let mut groups: Vec<Vec<usize>> = Vec::with_capacity(batch.len());
-    for (i, m) in batch.iter().enumerate() {
-        let subject = serde_json::from_slice::<SubjectOnly>(&m.payload)
-            .ok()
-            .and_then(|s| s.subject);
-        match subject {
-            Some(key) => match index.get(&key) {
+/// Indices of `keys` (each message's listing id, its CloudEvents `subject`) grouped by
+/// listing, groups in order of first appearance, each group in delivery order. A message
+/// whose listing cannot be read (`None`) is a group of its own.
+fn by_listing(keys: &[Option<&str>]) -> Vec<Vec<usize>> {
+    let mut index = std::collections::HashMap::<&str, usize>::with_capacity(keys.len());
+    let mut groups: Vec<Vec<usize>> = Vec::with_capacity(keys.len());
+    for (i, key) in keys.iter().enumerate() {
+        match key {
+            Some(key) => match index.get(key) {
                 Some(&g) => groups[g].push(i),
                 None => {
                     index.insert(key, groups.len());
@@ -165,15 +157,40 @@ async fn handle_batch(
     batch: &[jetstream::Message],
 ) -> Vec<Result<(), HandleError>> {
     use futures::StreamExt as _;
+    // Each payload is decoded once, up front: its envelope (with the listing id the batch is
+    // grouped by) and its typed listing.
+    let mut events: Vec<Option<Decoded>> = batch
+        .iter()
+        .map(|m| Some(read_listing_event(&m.payload)))
+        .collect();
+    let keys: Vec<Option<&str>> = events
+        .iter()
+        .map(|e| match e {
+            Some(Ok(Some(ev))) => ev.subject.as_deref(),
+            _ => None,
+        })
+        .collect();
+    let groups = by_listing(&keys);
+    drop(keys);
+    let groups: Vec<Vec<(usize, Decoded)>> = groups
+        .into_iter()
+        .map(|g| {
+            g.into_iter()
+                .filter_map(|i| events[i].take().map(|e| (i, e)))
+                .collect()
+        })
+        .collect();
     let mut results: Vec<Option<Result<(), HandleError>>> = batch.iter().map(|_| None).collect();
-    let mut done = futures::stream::iter(by_listing(batch))
-        .map(|group: Vec<usize>| async move {
+    let mut done = futures::stream::iter(groups)
+        .map(|group: Vec<(usize, Decoded)>| async move {
             let mut out = Vec::with_capacity(group.len());
-            for i in group {
-                out.push((
-                    i,
-                    handle(js, kv, scoring, threshold, &batch[i].payload).await,
-                ));
+            for (i, event) in group {
+                let r = match event {
+                    Ok(Some(ev)) => handle(js, kv, scoring, threshold, ev).await,
+                    Ok(None) => Ok(()),
+                    Err(e) => Err(e),
+                };
+                out.push((i, r));
             }
             out
         })
@@ -233,44 +250,53 @@ pub fn listing_of(head: &EnvelopeHead) -> Result<Option<(Listing, bool)>, Handle
 }
 
 /// The envelope fields the worker reads, checked like [`nats::parse_head`] (so a message that
-/// is not a gsa event fails the same way) but without building the payload as a JSON tree.
+/// is not a gsa event fails the same way) but without building the payload as a JSON tree:
+/// `data` is kept as the raw bytes of the payload, borrowed, and decoded into its type once
+/// the event type is known.
 #[derive(Deserialize)]
-struct Head {
+struct Head<'a> {
     id: String,
-    #[serde(rename = "source")]
-    _source: String,
-    #[serde(rename = "type")]
-    event_type: String,
+    #[serde(rename = "source", borrow)]
+    _source: std::borrow::Cow<'a, str>,
+    #[serde(rename = "type", borrow)]
+    event_type: std::borrow::Cow<'a, str>,
     #[serde(rename = "time")]
     _time: chrono::DateTime<chrono::Utc>,
-    #[serde(rename = "data")]
-    _data: serde::de::IgnoredAny,
+    #[serde(default)]
+    subject: Option<String>,
+    #[serde(borrow)]
+    data: &'a serde_json::value::RawValue,
 }
 
-/// The payload of an event, decoded straight into its type.
-#[derive(Deserialize)]
-struct Data<T> {
-    data: T,
+/// A listing event read by [`read_listing_event`].
+struct ListingEvent {
+    /// The event id (`id`).
+    id: String,
+    /// The listing id the event is about (`subject`), the key the batch is grouped by.
+    subject: Option<String>,
+    listing: Listing,
+    /// `true` for `gsa.listing.updated`.
+    is_update: bool,
 }
 
-/// The event id and listing of a listing event (`true` for `gsa.listing.updated`), `None` for
-/// events the analyzer does not score. Same outcome as [`nats::parse_head`] then
-/// [`listing_of`], with two scans of the bytes instead of a JSON tree and a copy of it.
-fn read_listing_event(payload: &[u8]) -> Result<Option<(String, Listing, bool)>, HandleError> {
+/// A decoded message: a listing event, `None` for events the analyzer does not score, or why
+/// it cannot be handled.
+type Decoded = Result<Option<ListingEvent>, HandleError>;
+
+/// The listing event in a payload, `None` for events the analyzer does not score. Same
+/// outcome as [`nats::parse_head`] then [`listing_of`], with one scan of the envelope (the
+/// payload's `data` only delimited, not built) and one of `data` into the typed listing,
+/// instead of a JSON tree and a copy of it.
+fn read_listing_event(payload: &[u8]) -> Decoded {
     let head: Head = serde_json::from_slice(payload)
         .map_err(|e| HandleError::Permanent(format!("not a gsa event: {e}")))?;
     let bad = |e: serde_json::Error| HandleError::Permanent(format!("{}: {e}", head.event_type));
-    let (listing, is_update) = match head.event_type.as_str() {
-        event_type::LISTING_SCRAPED => (
-            serde_json::from_slice::<Data<Listing>>(payload)
-                .map_err(bad)?
-                .data,
-            false,
-        ),
+    let data = head.data.get();
+    let (listing, is_update) = match &*head.event_type {
+        event_type::LISTING_SCRAPED => (serde_json::from_str::<Listing>(data).map_err(bad)?, false),
         event_type::LISTING_UPDATED => (
-            serde_json::from_slice::<Data<ListingUpdated>>(payload)
+            serde_json::from_str::<ListingUpdated>(data)
                 .map_err(bad)?
-                .data
                 .listing,
             true,
         ),
@@ -281,7 +307,12 @@ fn read_listing_event(payload: &[u8]) -> Result<Option<(String, Listing, bool)>,
             )))
         }
     };
-    Ok(Some((head.id, listing, is_update)))
+    Ok(Some(ListingEvent {
+        id: head.id,
+        subject: head.subject,
+        listing,
+        is_update,
+    }))
 }
 
 /// The KV buckets the worker keeps its state in.
@@ -311,12 +342,15 @@ async fn handle(
     kv: Buckets<'_>,
     scoring: &ScoringConfig,
     threshold: u8,
-    payload: &[u8],
+    event: ListingEvent,
 ) -> Result<(), HandleError> {
     let alerted = kv.alerted;
-    let Some((event_id, listing, is_update)) = read_listing_event(payload)? else {
-        return Ok(());
-    };
+    let ListingEvent {
+        id: event_id,
+        listing,
+        is_update,
+        ..
+    } = event;
     let transient = |e: anyhow::Error| HandleError::Transient(e.to_string());
     let mut card = crate::score(&listing, &event_id, scoring);
     let previous = last_card(kv.cards, &listing.listing_id)
@@ -329,20 +363,32 @@ async fn handle(
         None => {}
     }
     let card_id = Envelope::<()>::deterministic_id(&["scored", &event_id, &card.model_version]);
+    // The card is serialised once: the same bytes are the envelope's `data` and the
+    // `gsa_cards` value.
+    let card_json = serde_json::value::to_raw_value(&card)
+        .map_err(|e| HandleError::Transient(format!("card not serialised: {e}")))?;
     let env = Envelope::new(
         SERVICE,
         event_type::LISTING_SCORED,
         card_id,
         Some(listing.listing_id.clone()),
-        &card,
+        &*card_json,
     );
+    let card_key = nats::kv_key(&card.listing_id);
     // Published and remembered at once: a crash after either leaves the message unacked, and
     // its redelivery publishes the same card (same id: dropped as a duplicate) and remembers it.
+    let remember = async {
+        kv.cards
+            .put(&card_key, card_json.get().as_bytes().to_vec().into())
+            .await?;
+        Ok::<_, anyhow::Error>(())
+    };
     futures::try_join!(
         nats::publish_event(js, subjects::LISTING_SCORED, &env),
-        remember_card(kv.cards, &card)
+        remember
     )
     .map_err(transient)?;
+    drop(env);
 
     // The listing's first card (no earlier card in gsa_cards, on this delivery or the one that
     // published it) below the threshold: no alert state can exist (the worker and `gsa

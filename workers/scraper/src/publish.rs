@@ -187,8 +187,9 @@ impl Publisher {
                 .as_ref()
                 .filter(|e| e.operation == kv::Operation::Put)
                 .and_then(|e| serde_json::from_slice::<Listing>(&e.value).ok());
+            // `merged` borrows the input listing when there is nothing to merge it with.
             let (merged, outcome) = match &old {
-                None => (listing.clone(), Outcome::Scraped),
+                None => (std::borrow::Cow::Borrowed(listing), Outcome::Scraped),
                 Some(old) => {
                     let merged = old.merged(listing);
                     if merged.content_hash == old.content_hash {
@@ -196,7 +197,7 @@ impl Publisher {
                     }
                     let changes = key_changes(old, &merged);
                     if changes.is_empty() {
-                        (merged, Outcome::Scraped)
+                        (std::borrow::Cow::Owned(merged), Outcome::Scraped)
                     } else {
                         let upd = ListingUpdated {
                             listing: merged.clone(),
@@ -215,21 +216,24 @@ impl Publisher {
                             upd,
                         );
                         nats::publish_event(&self.js, subjects::LISTING_UPDATED, &env).await?;
-                        (merged, Outcome::Updated)
+                        (std::borrow::Cow::Owned(merged), Outcome::Updated)
                     }
                 }
             };
+            // The merged listing is serialised once: the same bytes are the scraped event's
+            // `data` and the `gsa_seen` value.
+            let json = serde_json::value::to_raw_value(&*merged)?;
             if outcome == Outcome::Scraped {
                 let env = Envelope::new(
                     SERVICE,
                     event_type::LISTING_SCRAPED,
                     merged.event_id(),
                     Some(merged.listing_id.clone()),
-                    merged.clone(),
+                    &*json,
                 );
                 nats::publish_event(&self.js, subjects::LISTING_SCRAPED, &env).await?;
             }
-            let value = serde_json::to_vec(&merged)?;
+            let value = json.get().as_bytes().to_vec();
             let cas = match &entry {
                 Some(e) => self
                     .seen
