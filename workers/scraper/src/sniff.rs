@@ -46,7 +46,7 @@ pub fn sniff(name: &str, text: &str) -> Format {
         if lines.len() > 1 && lines.iter().all(|l| l.starts_with('{') && l.ends_with('}')) {
             return Format::JsonLines;
         }
-        if lower_name.ends_with(".json") || lower_name.ends_with(".jsonld") {
+        if lower_name.ends_with(".json") || lower_name.ends_with(".jsonld") || json_shaped(t) {
             return Format::Json;
         }
     }
@@ -57,4 +57,36 @@ pub fn sniff(name: &str, text: &str) -> Format {
         return Format::Csv;
     }
     Format::Text
+}
+
+/// `true` when text that failed to parse as JSON still opens like a JSON document (`{"`, `{}`,
+/// `[{`, `[[`, `["`, `[]`, `[` + a number): a truncated or corrupted download, to be rejected as
+/// malformed JSON rather than read as pasted listing text (which does not open that way).
+fn json_shaped(t: &str) -> bool {
+    let mut chars = t.chars();
+    let open = chars.next();
+    let next = chars.find(|c| !c.is_whitespace());
+    match (open, next) {
+        (Some('{'), Some(c)) => matches!(c, '"' | '}'),
+        (Some('['), Some(c)) => matches!(c, '{' | '[' | '"' | ']' | '-') || c.is_ascii_digit(),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn truncated_json_is_json_and_bracketed_text_is_text() {
+        // A search-API download cut off mid-record, read from stdin (no file name to go by).
+        assert_eq!(sniff("stdin", "{\"listings\": [{\"id\": 2365036, "), Format::Json);
+        assert_eq!(sniff("stdin", "[{\"id\": 1"), Format::Json);
+        // Pasted listing text that happens to open with a bracket stays text.
+        assert_eq!(
+            sniff("stdin", "[REDUCED] Gas station for sale\nAsking Price: $1,900,000"),
+            Format::Text
+        );
+        assert_eq!(sniff("stdin", "{Branded} c-store, Asking $500,000"), Format::Text);
+    }
 }
