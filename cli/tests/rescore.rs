@@ -90,9 +90,10 @@ fn history(db: &Path, model: &str) -> Vec<ScoreCard> {
     let Ok(conn) = gsa_common::db::open_ro(db) else {
         return vec![];
     };
-    let Ok(mut stmt) =
-        conn.prepare("SELECT card FROM score_history WHERE model_version = ?1 ORDER BY listing_id")
-    else {
+    let Ok(mut stmt) = conn.prepare(
+        "SELECT e.data FROM score_history h JOIN events e ON e.id = h.event_id
+             WHERE h.model_version = ?1 ORDER BY h.listing_id",
+    ) else {
         return vec![];
     };
     stmt.query_map([model], |r| r.get::<_, String>(0))

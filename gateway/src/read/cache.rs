@@ -277,11 +277,8 @@ mod tests {
         .unwrap();
         assert_eq!(cache.get("k").as_deref(), Some(&b"page"[..]));
         // A score card: every page goes.
-        rw.execute(
-            "INSERT INTO score_history VALUES ('e1','1',50,'m','{}','t')",
-            [],
-        )
-        .unwrap();
+        rw.execute("INSERT INTO score_history VALUES ('1',50,'m','e1','t')", [])
+            .unwrap();
         assert!(cache.get("k").is_none());
         assert!(cache.is_empty());
         // A page built before the card is refused.

@@ -8,7 +8,8 @@
 //! * `events`: every event once, keyed by CloudEvents id.
 //! * `listings`: the latest merged view of each listing (`data` is a [`gsa_schemas::Listing`] JSON).
 //! * `scores`: the latest score card per listing (`card` is a [`gsa_schemas::ScoreCard`] JSON).
-//! * `score_history`: every score card, keyed by event id.
+//! * `score_history`: one row per score card (listing, score, model version, event id, time);
+//!   the card itself is the `data` of its event in `events` (schema version 6).
 //! * `alerts`: every high-score alert, keyed by event id.
 //! * `logs`: every service log record, keyed by event id.
 //! * `listings_fts`, `logs_fts`: FTS5 full-text indexes over listing titles and descriptions and
@@ -24,7 +25,7 @@ use rusqlite::{Connection, OpenFlags};
 pub const DB_FILE: &str = "gsa.db";
 
 /// Current schema version, stored in `schema_version`.
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 
 /// How long a connection waits on a lock before failing with `SQLITE_BUSY`.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -161,6 +162,29 @@ CREATE INDEX IF NOT EXISTS listings_state_id ON listings(state, listing_id);
 DROP INDEX IF EXISTS listings_state;
 "#;
 
+/// DDL of schema version 6: `score_history` keeps the history points only (listing, score,
+/// model version, event id, time); the card itself is already stored in `events.data` (by
+/// `event_id`) and `scores.card` holds the latest one, so the copy per history row (a third
+/// copy of every card, ~1.2 KB) goes. The `event_id` unique index goes too: the writer stores
+/// a card only after its event was newly inserted into `events` (which dedupes by id), so a
+/// second row for one event cannot be written. One B-tree fewer and a third less card JSON
+/// per score card written (measured with `bench/src/bin/logger_store.rs`, docs/BENCHMARKS.md).
+/// `rowid`s are kept (the gateway's page cache fingerprints on `max(rowid)`).
+pub const SCHEMA_V6: &str = r#"
+CREATE TABLE score_history_v6 (
+    listing_id     TEXT NOT NULL,
+    score          INTEGER,
+    model_version  TEXT NOT NULL,
+    event_id       TEXT NOT NULL,
+    scored_at      TEXT NOT NULL
+);
+INSERT INTO score_history_v6 (rowid, listing_id, score, model_version, event_id, scored_at)
+    SELECT rowid, listing_id, score, model_version, event_id, scored_at FROM score_history;
+DROP TABLE score_history;
+ALTER TABLE score_history_v6 RENAME TO score_history;
+CREATE INDEX score_history_listing ON score_history(listing_id, scored_at);
+"#;
+
 /// Every migration in order: `(version, DDL)`.
 pub const MIGRATIONS: &[(i64, &str)] = &[
     (1, SCHEMA_V1),
@@ -168,6 +192,7 @@ pub const MIGRATIONS: &[(i64, &str)] = &[
     (3, SCHEMA_V3),
     (4, SCHEMA_V4),
     (5, SCHEMA_V5),
+    (6, SCHEMA_V6),
 ];
 
 /// Errors opening or migrating the store.
@@ -261,6 +286,13 @@ mod tests {
             )
             .unwrap();
             c.execute("INSERT INTO logs VALUES ('l1','t','analyzer','INFO','x','scored listing quickly','{}')", []).unwrap();
+            for (id, score) in [("s1", 41), ("s2", 58)] {
+                c.execute(
+                    "INSERT INTO score_history VALUES (?1, '2365036', ?2, 'm1', '{}', 't')",
+                    rusqlite::params![id, score],
+                )
+                .unwrap();
+            }
         }
         let c = open_rw(&path).unwrap();
         let v: i64 = c
@@ -291,6 +323,32 @@ mod tests {
             !indexes.iter().any(|i| i == "listings_state"),
             "superseded by v5: {indexes:?}"
         );
+        // v6: the history points keep their rowids (the gateway's cache fingerprint) and
+        // values; the card copy is gone (it is the event's data in `events`).
+        let history: Vec<(i64, String, i64, String)> = c
+            .prepare(
+                "SELECT rowid, event_id, score, model_version FROM score_history ORDER BY rowid",
+            )
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            history,
+            vec![
+                (1, "s1".into(), 41, "m1".into()),
+                (2, "s2".into(), 58, "m1".into())
+            ]
+        );
+        let cols: Vec<String> = c
+            .prepare("SELECT name FROM pragma_table_info('score_history')")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert!(!cols.iter().any(|c| c == "card"), "{cols:?}");
         let (m, city): (f64, String) = c
             .query_row(
                 "SELECT multiple, city FROM listings WHERE listing_id='2365036'",

@@ -284,14 +284,14 @@ fn write_one(
     match payload {
         Payload::Listing(l) => upsert_listing(conn, l, &h.id, now, fts)?,
         Payload::Score(c) => {
-            // The payload is the card: stored as it arrived.
+            // A history point (the card itself is this event's `data` in `events`); the
+            // event is new (inserted above), so this is its only row.
             conn.prepare_cached(
-                "INSERT OR IGNORE INTO score_history (event_id, listing_id, score, model_version, card, scored_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT INTO score_history (event_id, listing_id, score, model_version, scored_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
             )?
-            .execute(
-                params![h.id, c.listing_id, c.score, c.model_version, data, time],
-            )?;
+            .execute(params![h.id, c.listing_id, c.score, c.model_version, time])?;
+            // The payload is the card: stored as it arrived.
             conn.prepare_cached(
                 "INSERT INTO scores (listing_id, score, applicable, model_version, real_estate, card, event_id, scored_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)

@@ -80,13 +80,22 @@ mod tests {
     #[test]
     fn truncated_json_is_json_and_bracketed_text_is_text() {
         // A search-API download cut off mid-record, read from stdin (no file name to go by).
-        assert_eq!(sniff("stdin", "{\"listings\": [{\"id\": 2365036, "), Format::Json);
+        assert_eq!(
+            sniff("stdin", "{\"listings\": [{\"id\": 2365036, "),
+            Format::Json
+        );
         assert_eq!(sniff("stdin", "[{\"id\": 1"), Format::Json);
         // Pasted listing text that happens to open with a bracket stays text.
         assert_eq!(
-            sniff("stdin", "[REDUCED] Gas station for sale\nAsking Price: $1,900,000"),
+            sniff(
+                "stdin",
+                "[REDUCED] Gas station for sale\nAsking Price: $1,900,000"
+            ),
             Format::Text
         );
-        assert_eq!(sniff("stdin", "{Branded} c-store, Asking $500,000"), Format::Text);
+        assert_eq!(
+            sniff("stdin", "{Branded} c-store, Asking $500,000"),
+            Format::Text
+        );
     }
 }
