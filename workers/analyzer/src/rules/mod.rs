@@ -107,12 +107,13 @@ pub(crate) struct F {
 impl Out {
     pub fn add(&mut self, f: F) {
         let points = crate::text::round2(f.share.clamp(0.0, 1.0) * f.max);
-        let rule = format!(
-            "{} -> {}/{}",
-            f.rule,
-            crate::text::num(points),
-            crate::text::num(f.max)
-        );
+        // "<rule> -> <points>/<max>", built in one buffer.
+        let mut rule = String::with_capacity(f.rule.len() + 16);
+        rule.push_str(&f.rule);
+        rule.push_str(" -> ");
+        crate::text::push_num(&mut rule, points);
+        rule.push('/');
+        crate::text::push_num(&mut rule, f.max);
         self.scored.push(Scored {
             factor: Factor {
                 name: f.name.to_string(),
