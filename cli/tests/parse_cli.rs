@@ -67,21 +67,7 @@ fn score_reads_pasted_text_from_stdin() {
     // laid out the way the detail page shows them).
     let text = "Branded gas station for sale\nCumberland County, IL\nAsking Price: $1,900,000\nCash Flow: N/A\n\
                 Branded Interstate Mini truck stop doing 50,000 inside sale and 80,000 gallons per month. Interstate location.";
-    let mut child = Command::new(env!("CARGO_BIN_EXE_gsa"))
-        .args(["score", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(text.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = run_stdin("score", text);
     assert!(
         out.status.success(),
         "{}",
@@ -111,8 +97,8 @@ fn score_reads_pasted_text_from_stdin() {
     assert!(c["score"].as_u64().is_some());
 }
 
-/// Runs `gsa <cmd> -` with `stdin`; (exit success, stderr).
-fn run_stdin(cmd: &str, stdin: &str) -> (bool, String) {
+/// Runs `gsa <cmd> -` with `stdin` piped in; its whole output.
+fn run_stdin(cmd: &str, stdin: &str) -> std::process::Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_gsa"))
         .args([cmd, "-"])
         .stdin(Stdio::piped())
@@ -127,7 +113,12 @@ fn run_stdin(cmd: &str, stdin: &str) -> (bool, String) {
         .unwrap()
         .write_all(stdin.as_bytes())
         .unwrap();
-    let out = child.wait_with_output().unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// [`run_stdin`] as (exit success, stderr).
+fn status_stdin(cmd: &str, stdin: &str) -> (bool, String) {
+    let out = run_stdin(cmd, stdin);
     (
         out.status.success(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
@@ -138,10 +129,10 @@ fn run_stdin(cmd: &str, stdin: &str) -> (bool, String) {
 fn parse_and_score_both_fail_when_every_input_was_rejected() {
     // A truncated search-API download: rejected as malformed, so nothing can be scored.
     let text = "{\"listings\": [{\"id\": 2365036, ";
-    let (parse_ok, parse_err) = run_stdin("parse", text);
+    let (parse_ok, parse_err) = status_stdin("parse", text);
     assert!(!parse_ok, "gsa parse exits 1: {parse_err}");
     assert!(parse_err.contains("rejected"), "{parse_err}");
-    let (score_ok, score_err) = run_stdin("score", text);
+    let (score_ok, score_err) = status_stdin("score", text);
     assert!(
         !score_ok,
         "gsa score exits 1 like gsa parse when nothing could be scored: {score_err}"
@@ -150,6 +141,6 @@ fn parse_and_score_both_fail_when_every_input_was_rejected() {
     // And both succeed on a listing (see the stdin test above for the card itself).
     let listing = "Branded gas station for sale\nCumberland County, IL\nAsking Price: $1,900,000\n\
                    Truck stop doing 80,000 gallons per month.";
-    assert!(run_stdin("parse", listing).0);
-    assert!(run_stdin("score", listing).0);
+    assert!(status_stdin("parse", listing).0);
+    assert!(status_stdin("score", listing).0);
 }

@@ -126,6 +126,27 @@ async fn wait_until<T>(what: &str, timeout: Duration, mut f: impl FnMut() -> Opt
     }
 }
 
+/// Starts the notifier worker with 3 webhook attempts and short backoffs (50 ms doubling to
+/// 500 ms); returns its shutdown trigger and task.
+fn start_notifier(
+    cfg: &Config,
+    js: &async_nats::jetstream::Context,
+) -> (
+    shutdown::ShutdownTrigger,
+    tokio::task::JoinHandle<anyhow::Result<()>>,
+) {
+    let (trigger, sd) = shutdown::channel();
+    let opts = NotifierOptions {
+        attempts: 3,
+        backoff_base: Duration::from_millis(50),
+        backoff_max: Duration::from_millis(500),
+        timeout: Duration::from_secs(5),
+    };
+    let (cfg, js) = (cfg.clone(), js.clone());
+    let task = tokio::spawn(async move { worker::run(&cfg, js, opts, sd).await });
+    (trigger, task)
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_receiver_that_fails_the_first_attempts_gets_each_alert_once_signed_with_a_stable_id() {
     let nats_server = NatsServer::start();
@@ -270,17 +291,7 @@ async fn a_receiver_that_always_fails_is_parked_on_the_webhook_dlq_with_the_last
     let store = WebhookStore::open(&cfg.notifier_db_path()).unwrap();
     let hook = store.add(&url, &Secret::new(SECRET), None, &[]).unwrap();
 
-    let (trigger, sd) = shutdown::channel();
-    let opts = NotifierOptions {
-        attempts: 3,
-        backoff_base: Duration::from_millis(50),
-        backoff_max: Duration::from_millis(500),
-        timeout: Duration::from_secs(5),
-    };
-    let task = {
-        let (cfg, js) = (cfg.clone(), js.clone());
-        tokio::spawn(async move { worker::run(&cfg, js, opts, sd).await })
-    };
+    let (trigger, task) = start_notifier(&cfg, &js);
     let alert = alert_event("201", 91, "OK");
     nats::publish_event(&js, subjects::ALERT_HIGH_SCORE, &alert)
         .await
@@ -387,17 +398,7 @@ async fn nats_unavailable_while_parking_uses_no_webhook_attempt_and_the_delivery
     let store = WebhookStore::open(&cfg.notifier_db_path()).unwrap();
     let hook = store.add(&url, &Secret::new(SECRET), None, &[]).unwrap();
 
-    let (trigger, sd) = shutdown::channel();
-    let opts = NotifierOptions {
-        attempts: 3,
-        backoff_base: Duration::from_millis(50),
-        backoff_max: Duration::from_millis(500),
-        timeout: Duration::from_secs(5),
-    };
-    let task = {
-        let (cfg, js) = (cfg.clone(), js.clone());
-        tokio::spawn(async move { worker::run(&cfg, js, opts, sd).await })
-    };
+    let (trigger, task) = start_notifier(&cfg, &js);
     let alert = alert_event("301", 93, "TX");
     nats::publish_event(&js, subjects::ALERT_HIGH_SCORE, &alert)
         .await
