@@ -13,8 +13,11 @@ use gsa_schemas::{FactValue, Listing, ScoreCard};
 use crate::summary::missing_label;
 use crate::text::{num, usd};
 
-/// Escapes text for Markdown that may be rendered to HTML: `& < > " '` become entities, Markdown
-/// punctuation gets a backslash, and line breaks become spaces (one line per item).
+/// Escapes text for Markdown that may be rendered to HTML: `& < >` become entities, Markdown
+/// punctuation gets a backslash, and line breaks become spaces (one line per item). Quotes and
+/// apostrophes stay as they are: they only matter inside HTML attribute values and Markdown
+/// link titles, and listing text is never put in either (links come from [`safe_url`], which
+/// percent-encodes them), so `the seller's "Interstate" site` reads as written in a terminal.
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
@@ -22,8 +25,6 @@ pub fn escape(s: &str) -> String {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
             '\\' | '`' | '*' | '_' | '{' | '}' | '[' | ']' | '(' | ')' | '#' | '+' | '-' | '!'
             | '|' | '~' | '.' => {
                 out.push('\\');
@@ -304,6 +305,7 @@ mod tests {
         assert!(e.contains("\\[x\\]\\(javascript:alert\\(1\\)\\)"));
         assert!(e.contains("\\*\\*b\\*\\*"));
         assert_eq!(escape("a\nb"), "a b");
+        assert_eq!(escape("seller's \"Interstate\""), "seller's \"Interstate\"");
     }
 
     #[test]
