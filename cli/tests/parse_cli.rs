@@ -144,3 +144,33 @@ fn parse_and_score_both_fail_when_every_input_was_rejected() {
     assert!(status_stdin("parse", listing).0);
     assert!(status_stdin("score", listing).0);
 }
+
+#[test]
+fn each_rejected_line_of_a_json_lines_file_names_its_line() {
+    // The fuel-listings corpus file is JSON Lines of listing texts, not a gsa input: every
+    // line is rejected, and each rejection says which line it is about.
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/fuel-listings/listings.jsonl");
+    for cmd in ["parse", "score"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_gsa"))
+            .arg(cmd)
+            .arg(&path)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "gsa {cmd}: nothing usable: {err}");
+        assert!(out.stdout.is_empty(), "gsa {cmd}: no data on stdout");
+        let lines: Vec<&str> = err.lines().filter(|l| l.starts_with("rejected ")).collect();
+        assert_eq!(lines.len(), 30, "gsa {cmd}: {err}");
+        assert!(
+            lines[0].contains("listings.jsonl (line 1): "),
+            "{}",
+            lines[0]
+        );
+        assert!(
+            lines[29].contains("listings.jsonl (line 30): "),
+            "{}",
+            lines[29]
+        );
+    }
+}

@@ -54,3 +54,15 @@ pub fn parse_one(path: &Path) -> anyhow::Result<ParseOutcome> {
         gsa_scraper::parse_file(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
     }
 }
+
+/// The stderr line for a rejected record: `rejected <input> (<record>): <kind>: <reason>`, the
+/// record (`line 12`, `record 3`) only when the input holds several, so a rejected line of a
+/// JSON Lines file can be found.
+pub fn rejection_line(r: &gsa_schemas::Rejection) -> String {
+    let record = r
+        .record
+        .as_deref()
+        .map(|x| format!(" ({x})"))
+        .unwrap_or_default();
+    format!("rejected {}{record}: {:?}: {}", r.input, r.kind, r.reason)
+}

@@ -22,16 +22,7 @@ pub fn run(files: &[PathBuf]) -> anyhow::Result<ExitCode> {
                 }
                 listings += outcome.listings.len();
                 for r in &outcome.rejections {
-                    eprintln!(
-                        "rejected {}{}: {:?}: {}",
-                        r.input,
-                        r.record
-                            .as_deref()
-                            .map(|x| format!(" ({x})"))
-                            .unwrap_or_default(),
-                        r.kind,
-                        r.reason
-                    );
+                    eprintln!("{}", inputs::rejection_line(r));
                 }
                 rejected += outcome.rejections.len();
             }

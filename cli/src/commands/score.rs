@@ -32,7 +32,7 @@ pub fn run(
         match inputs::parse_one(&path) {
             Ok(outcome) => {
                 for r in &outcome.rejections {
-                    eprintln!("rejected {}: {:?}: {}", r.input, r.kind, r.reason);
+                    eprintln!("{}", inputs::rejection_line(r));
                 }
                 rejected += outcome.rejections.len();
                 for l in outcome.listings {
