@@ -52,14 +52,13 @@ struct Writer {
 }
 
 impl Writer {
-    /// Starts the writer thread on `store`.
-    fn start(store: Store) -> (Self, std::thread::JoinHandle<()>) {
+    /// Starts the writer thread on `store`. Fails only if the OS refuses a new thread.
+    fn start(store: Store) -> std::io::Result<(Self, std::thread::JoinHandle<()>)> {
         let (tx, rx) = mpsc::channel();
         let thread = std::thread::Builder::new()
             .name("gsa-logger-writer".into())
-            .spawn(move || write_loop(store, rx))
-            .expect("spawn the writer thread");
-        (Self { tx }, thread)
+            .spawn(move || write_loop(store, rx))?;
+        Ok((Self { tx }, thread))
     }
 
     /// Stores `events`; one result per event, in order. If the writer is gone, every event
@@ -135,7 +134,7 @@ pub async fn run(cfg: &Config, js: jetstream::Context, shutdown: Shutdown) -> an
     std::fs::create_dir_all(&cfg.data_dir)?;
     let store = Store::open(&cfg.db_path())?;
     tracing::info!(db = %cfg.db_path().display(), "logging worker started");
-    let (writer, thread) = Writer::start(store);
+    let (writer, thread) = Writer::start(store)?;
     let mut tasks = Vec::new();
     {
         let writer = writer.clone();

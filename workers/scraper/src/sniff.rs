@@ -60,7 +60,7 @@ pub fn sniff(name: &str, text: &str) -> Format {
 }
 
 /// `true` when text that failed to parse as JSON still opens like a JSON document (`{"`, `{}`,
-/// `[{`, `[[`, `["`, `[]`, `[` + a number): a truncated or corrupted download, to be rejected as
+/// `[{`, `[[`, `["`, `[]`): a truncated or corrupted download, to be rejected as
 /// malformed JSON rather than read as pasted listing text (which does not open that way).
 fn json_shaped(t: &str) -> bool {
     let mut chars = t.chars();
@@ -68,7 +68,8 @@ fn json_shaped(t: &str) -> bool {
     let next = chars.find(|c| !c.is_whitespace());
     match (open, next) {
         (Some('{'), Some(c)) => matches!(c, '"' | '}'),
-        (Some('['), Some(c)) => matches!(c, '{' | '[' | '"' | ']' | '-') || c.is_ascii_digit(),
+        // Not `[` + a digit: pasted text may open with a footnote mark like "[1]".
+        (Some('['), Some(c)) => matches!(c, '{' | '[' | '"' | ']'),
         _ => false,
     }
 }
