@@ -141,3 +141,52 @@ pub fn percentile(sorted: &[f64], p: f64) -> f64 {
     let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[idx.min(sorted.len() - 1)]
 }
+
+/// The two events the logging worker stores for copy `i` of the real listings `base` (with
+/// their score cards `cards`, same order): the listing re-keyed to `<id>-b<copy>` (content hash
+/// recomputed) as a `gsa.listing.scraped` event, and its card as the analyzer's
+/// `gsa.listing.scored` event (same deterministic event id as `gsa_analyzer::worker`).
+/// Used by `seed_listings` and `logger_store`, which feed the store without NATS.
+///
+/// Errors: only if an envelope fails to round-trip through JSON (not expected).
+pub fn copy_events(
+    base: &[Listing],
+    cards: &[gsa_schemas::ScoreCard],
+    i: usize,
+) -> anyhow::Result<(gsa_logger::store::Incoming, gsa_logger::store::Incoming)> {
+    use gsa_schemas::{event_type, subjects, Envelope};
+    let incoming = |subject: &str, json: Vec<u8>| -> anyhow::Result<gsa_logger::store::Incoming> {
+        Ok(gsa_logger::store::Incoming {
+            subject: subject.to_string(),
+            head: serde_json::from_slice(&json)?,
+        })
+    };
+    let k = i % base.len();
+    let mut l = base[k].clone();
+    l.listing_id = format!("{}-b{}", l.listing_id, i / base.len());
+    let l = l.with_content_hash();
+    let listing_event = l.event_id();
+    let env = Envelope::new(
+        gsa_scraper::publish::SERVICE,
+        event_type::LISTING_SCRAPED,
+        listing_event.clone(),
+        Some(l.listing_id.clone()),
+        &l,
+    );
+    let listing = incoming(subjects::LISTING_SCRAPED, serde_json::to_vec(&env)?)?;
+    let mut card = cards[k].clone();
+    card.listing_id = l.listing_id.clone();
+    card.listing_event_id = listing_event.clone();
+    // The analyzer's card event id (workers/analyzer/src/worker.rs).
+    let card_id =
+        Envelope::<()>::deterministic_id(&["scored", &listing_event, &card.model_version]);
+    let env = Envelope::new(
+        gsa_analyzer::worker::SERVICE,
+        event_type::LISTING_SCORED,
+        card_id,
+        Some(l.listing_id.clone()),
+        &card,
+    );
+    let card = incoming(subjects::LISTING_SCORED, serde_json::to_vec(&env)?)?;
+    Ok((listing, card))
+}

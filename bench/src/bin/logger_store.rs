@@ -23,7 +23,6 @@ use std::time::Instant;
 
 use clap::Parser;
 use gsa_logger::store::{Incoming, Store, Stored};
-use gsa_schemas::{event_type, subjects, Envelope};
 
 #[derive(Debug, Parser)]
 #[command(about = "Time the logging worker's writer on N listings + N cards (no NATS)")]
@@ -72,13 +71,6 @@ fn process_cpu() -> f64 {
     (f.get(11).copied().unwrap_or(0) + f.get(12).copied().unwrap_or(0)) as f64 / 100.0
 }
 
-fn incoming(subject: &str, json: Vec<u8>) -> anyhow::Result<Incoming> {
-    Ok(Incoming {
-        subject: subject.to_string(),
-        head: serde_json::from_slice(&json)?,
-    })
-}
-
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     anyhow::ensure!(
@@ -120,38 +112,9 @@ fn main() -> anyhow::Result<()> {
         let b0 = thread_cpu();
         let (mut ls, mut cs) = (Vec::new(), Vec::new());
         for i in start..end {
-            let k = i % base.len();
-            let mut l = base[k].clone();
-            l.listing_id = format!("{}-b{}", l.listing_id, i / base.len());
-            let l = l.with_content_hash();
-            let listing_event = l.event_id();
-            let env = Envelope::new(
-                gsa_scraper::publish::SERVICE,
-                event_type::LISTING_SCRAPED,
-                listing_event.clone(),
-                Some(l.listing_id.clone()),
-                &l,
-            );
-            ls.push(incoming(
-                subjects::LISTING_SCRAPED,
-                serde_json::to_vec(&env)?,
-            )?);
-            let mut card = cards[k].clone();
-            card.listing_id = l.listing_id.clone();
-            card.listing_event_id = listing_event.clone();
-            let card_id =
-                Envelope::<()>::deterministic_id(&["scored", &listing_event, &card.model_version]);
-            let env = Envelope::new(
-                gsa_analyzer::worker::SERVICE,
-                event_type::LISTING_SCORED,
-                card_id,
-                Some(l.listing_id.clone()),
-                &card,
-            );
-            cs.push(incoming(
-                subjects::LISTING_SCORED,
-                serde_json::to_vec(&env)?,
-            )?);
+            let (l, c) = gsa_bench::copy_events(&base, &cards, i)?;
+            ls.push(l);
+            cs.push(c);
         }
         building += thread_cpu() - b0;
         for (l, c) in ls.chunks(args.batch).zip(cs.chunks(args.batch)) {

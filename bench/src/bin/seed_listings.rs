@@ -25,7 +25,6 @@ use std::time::Instant;
 use anyhow::Context as _;
 use clap::Parser;
 use gsa_logger::store::{Incoming, Store};
-use gsa_schemas::{event_type, subjects, Envelope};
 
 #[derive(Debug, Parser)]
 #[command(about = "Store N listings and score cards in DATA_DIR/gsa.db (no NATS)")]
@@ -39,15 +38,6 @@ struct Args {
     /// Events per transaction.
     #[arg(long, default_value_t = 5_000)]
     batch: usize,
-}
-
-/// The event as the logging worker receives it: the envelope's JSON text parsed into the
-/// store's own head type (whatever its shape, the store decides what it reads).
-fn incoming(subject: &str, json: Vec<u8>) -> anyhow::Result<Incoming> {
-    Ok(Incoming {
-        subject: subject.to_string(),
-        head: serde_json::from_slice(&json)?,
-    })
 }
 
 fn main() -> anyhow::Result<()> {
@@ -81,39 +71,9 @@ fn main() -> anyhow::Result<()> {
         Ok(())
     };
     for i in 0..args.listings {
-        let k = i % base.len();
-        let mut l = base[k].clone();
-        l.listing_id = format!("{}-b{}", l.listing_id, i / base.len());
-        let l = l.with_content_hash();
-        let listing_event = l.event_id();
-        let env = Envelope::new(
-            gsa_scraper::publish::SERVICE,
-            event_type::LISTING_SCRAPED,
-            listing_event.clone(),
-            Some(l.listing_id.clone()),
-            &l,
-        );
-        batch.push(incoming(
-            subjects::LISTING_SCRAPED,
-            serde_json::to_vec(&env)?,
-        )?);
-        let mut card = cards[k].clone();
-        card.listing_id = l.listing_id.clone();
-        card.listing_event_id = listing_event.clone();
-        // The analyzer's card event id (workers/analyzer/src/worker.rs).
-        let card_id =
-            Envelope::<()>::deterministic_id(&["scored", &listing_event, &card.model_version]);
-        let env = Envelope::new(
-            gsa_analyzer::worker::SERVICE,
-            event_type::LISTING_SCORED,
-            card_id,
-            Some(l.listing_id.clone()),
-            &card,
-        );
-        batch.push(incoming(
-            subjects::LISTING_SCORED,
-            serde_json::to_vec(&env)?,
-        )?);
+        let (l, c) = gsa_bench::copy_events(&base, &cards, i)?;
+        batch.push(l);
+        batch.push(c);
         if batch.len() >= args.batch {
             flush(&mut batch, &mut store, &mut stored, &mut duplicates)?;
             if (i + 1) % 20_000 < args.batch / 2 {
