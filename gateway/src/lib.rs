@@ -71,7 +71,7 @@ pub async fn serve_with(
 ) -> anyhow::Result<()> {
     gw.validate()?;
     let mut state = tokio::task::spawn_blocking(move || AppState::new(cfg, gw)).await??;
-    state.start_audit();
+    state.start_audit()?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, kids = ?state.keys().kids(), "gateway listening");
     let reloader = {
