@@ -154,13 +154,8 @@ pub fn copy_events(
     cards: &[gsa_schemas::ScoreCard],
     i: usize,
 ) -> anyhow::Result<(gsa_logger::store::Incoming, gsa_logger::store::Incoming)> {
+    use gsa_logger::store::Incoming;
     use gsa_schemas::{event_type, subjects, Envelope};
-    let incoming = |subject: &str, json: Vec<u8>| -> anyhow::Result<gsa_logger::store::Incoming> {
-        Ok(gsa_logger::store::Incoming {
-            subject: subject.to_string(),
-            head: serde_json::from_slice(&json)?,
-        })
-    };
     let k = i % base.len();
     let mut l = base[k].clone();
     l.listing_id = format!("{}-b{}", l.listing_id, i / base.len());
@@ -173,7 +168,7 @@ pub fn copy_events(
         Some(l.listing_id.clone()),
         &l,
     );
-    let listing = incoming(subjects::LISTING_SCRAPED, serde_json::to_vec(&env)?)?;
+    let listing = Incoming::parse(subjects::LISTING_SCRAPED, &serde_json::to_vec(&env)?)?;
     let mut card = cards[k].clone();
     card.listing_id = l.listing_id.clone();
     card.listing_event_id = listing_event.clone();
@@ -187,6 +182,6 @@ pub fn copy_events(
         Some(l.listing_id.clone()),
         &card,
     );
-    let card = incoming(subjects::LISTING_SCORED, serde_json::to_vec(&env)?)?;
+    let card = Incoming::parse(subjects::LISTING_SCORED, &serde_json::to_vec(&env)?)?;
     Ok((listing, card))
 }

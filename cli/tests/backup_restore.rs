@@ -2,7 +2,7 @@
 
 use std::process::Command;
 
-use gsa_schemas::{event_type, Envelope, Listing, ListingSource};
+use gsa_schemas::{Listing, ListingSource};
 
 fn gsa(data: &std::path::Path, args: &[&str]) -> std::process::Output {
     let out = Command::new(env!("CARGO_BIN_EXE_gsa"))
@@ -31,18 +31,7 @@ fn a_backup_restores_into_an_empty_data_directory() {
             ..Default::default()
         }
         .with_content_hash();
-        let env = Envelope::new(
-            "scraper",
-            event_type::LISTING_SCRAPED,
-            l.event_id(),
-            Some(l.listing_id.clone()),
-            l,
-        );
-        let bytes = serde_json::to_vec(&env).unwrap();
-        let inc = gsa_logger::store::Incoming {
-            subject: "gsa.listing.scraped".into(),
-            head: serde_json::from_slice(&bytes).unwrap(),
-        };
+        let inc = gsa_logger::store::Incoming::scraped(l).unwrap();
         assert!(store.store_batch(&[inc])[0].is_ok());
     }
     gsa(

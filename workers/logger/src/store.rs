@@ -16,7 +16,9 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use gsa_common::db::{self, DbError};
-use gsa_schemas::{event_type, HighScoreAlert, Listing, ListingUpdated, LogRecord, ScoreCard};
+use gsa_schemas::{
+    event_type, subjects, HighScoreAlert, Listing, ListingUpdated, LogRecord, ScoreCard,
+};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -49,6 +51,37 @@ pub struct Incoming {
     pub subject: String,
     /// Parsed envelope.
     pub head: Head,
+}
+
+impl Incoming {
+    /// An event as the worker receives it: its NATS `subject` and its payload, the envelope's
+    /// JSON bytes (parsed once, as [`crate::worker`] does with each message).
+    ///
+    /// # Errors
+    /// The payload is not a gsa envelope (not JSON, or without the envelope's fields).
+    pub fn parse(subject: &str, payload: &[u8]) -> serde_json::Result<Self> {
+        Ok(Self {
+            subject: subject.to_string(),
+            head: serde_json::from_slice(payload)?,
+        })
+    }
+
+    /// The `listing.scraped` event the scraper publishes for `listing` on
+    /// [`subjects::LISTING_SCRAPED`], with the listing's own event id
+    /// ([`Listing::event_id`]): for tests and benchmarks that fill a store.
+    ///
+    /// # Errors
+    /// Serialising the listing failed (it cannot for a [`Listing`]; kept as an error, not a panic).
+    pub fn scraped(listing: Listing) -> serde_json::Result<Self> {
+        let env = gsa_schemas::Envelope::new(
+            "scraper",
+            event_type::LISTING_SCRAPED,
+            listing.event_id(),
+            Some(listing.listing_id.clone()),
+            listing,
+        );
+        Self::parse(subjects::LISTING_SCRAPED, &serde_json::to_vec(&env)?)
+    }
 }
 
 /// Why an event could not be stored.
@@ -534,11 +567,7 @@ mod tests {
     use gsa_schemas::{Envelope, ListingSource};
 
     fn incoming<T: serde::Serialize>(subject: &str, env: &Envelope<T>) -> Incoming {
-        let v = serde_json::to_vec(env).unwrap();
-        Incoming {
-            subject: subject.into(),
-            head: serde_json::from_slice(&v).unwrap(),
-        }
+        Incoming::parse(subject, &serde_json::to_vec(env).unwrap()).unwrap()
     }
 
     #[test]

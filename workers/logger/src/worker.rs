@@ -189,11 +189,7 @@ pub async fn run(cfg: &Config, js: jetstream::Context, shutdown: Shutdown) -> an
 
 /// Parses a message into what the store needs, or a permanent error (not a gsa event).
 fn incoming(m: &jetstream::Message) -> Result<Incoming, HandleError> {
-    serde_json::from_slice(&m.payload)
-        .map(|head| Incoming {
-            subject: m.subject.to_string(),
-            head,
-        })
+    Incoming::parse(m.subject.as_str(), &m.payload)
         .map_err(|e| HandleError::Permanent(format!("not a gsa event: {e}")))
 }
 
@@ -285,7 +281,7 @@ pub async fn backfill(cfg: &Config, js: &jetstream::Context) -> anyhow::Result<u
 #[cfg(test)]
 mod tests {
     use super::*;
-    use gsa_schemas::{event_type, Envelope, Listing, ListingSource};
+    use gsa_schemas::{Listing, ListingSource};
 
     fn listing_event(id: &str, price: i64) -> Incoming {
         let l = Listing {
@@ -295,17 +291,7 @@ mod tests {
             ..Default::default()
         }
         .with_content_hash();
-        let env = Envelope::new(
-            "scraper",
-            event_type::LISTING_SCRAPED,
-            l.event_id(),
-            Some(l.listing_id.clone()),
-            l,
-        );
-        Incoming {
-            subject: "gsa.listing.scraped".into(),
-            head: serde_json::from_slice(&serde_json::to_vec(&env).unwrap()).unwrap(),
-        }
+        Incoming::scraped(l).unwrap()
     }
 
     /// Jobs already waiting are taken together, and each job gets back exactly its own
