@@ -174,3 +174,18 @@ fn each_rejected_line_of_a_json_lines_file_names_its_line() {
         );
     }
 }
+
+#[test]
+fn a_binary_file_is_rejected_not_read_as_listing_text() {
+    // A real executable (the gsa binary itself), given where a page or export is expected:
+    // from a new-user trial, where `gsa parse /bin/true` printed a "listing" titled with ELF
+    // bytes. Both commands reject it as binary, print no data and exit 1.
+    let exe = env!("CARGO_BIN_EXE_gsa");
+    for cmd in ["parse", "score"] {
+        let out = Command::new(exe).arg(cmd).arg(exe).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "gsa {cmd}: {err}");
+        assert!(out.stdout.is_empty(), "gsa {cmd}: no data on stdout");
+        assert!(err.contains("binary data"), "gsa {cmd}: {err}");
+    }
+}

@@ -99,7 +99,8 @@ fn rejection(input: &str, kind: RejectionKind, reason: String) -> Rejection {
 ///
 /// Block pages (HTTP-less here: "Access Denied", Akamai/Cloudflare challenge, captcha) give a
 /// `blocked` rejection; HTML that is neither a detail nor a search page gives `unrecognised`;
-/// empty input gives `unrecognised`.
+/// empty input gives `unrecognised`, and so does binary data ([`sniff::looks_binary`]: an
+/// image, an executable, an archive), which would otherwise be read as pasted text.
 pub fn parse_bytes(input_name: &str, bytes: &[u8], fetched_at: DateTime<Utc>) -> ParseOutcome {
     parse_bytes_with(input_name, bytes, fetched_at, HtmlPath::Fast)
 }
@@ -122,6 +123,15 @@ pub fn parse_bytes_with(
     fetched_at: DateTime<Utc>,
     path: HtmlPath,
 ) -> ParseOutcome {
+    if sniff::looks_binary(bytes) {
+        return ParseOutcome::rejected(rejection(
+            input_name,
+            RejectionKind::Unrecognised,
+            "binary data (NUL or control bytes, or not text), not an HTML page, JSON, CSV or \
+             listing text"
+                .into(),
+        ));
+    }
     // Valid UTF-8 (every real page) is borrowed after the fast validation; only invalid
     // input pays for the lossy conversion.
     let text = match std::str::from_utf8(bytes) {

@@ -59,6 +59,38 @@ pub fn sniff(name: &str, text: &str) -> Format {
     Format::Text
 }
 
+/// Bytes looked at by [`looks_binary`]: the start of the input.
+const BINARY_SAMPLE: usize = 8192;
+
+/// Whether `bytes` are binary data rather than text: the first [`BINARY_SAMPLE`] bytes hold a
+/// NUL byte, or more than 1 % C0 control bytes other than tab, line feed, form feed and
+/// carriage return, or more than 5 % of them are not UTF-8. The same rule of thumb as `file`
+/// and git use (a NUL means binary), with room for the odd Latin-1 byte or stray control
+/// character a real saved page or pasted text can hold (they stay text).
+pub fn looks_binary(bytes: &[u8]) -> bool {
+    let sample = &bytes[..bytes.len().min(BINARY_SAMPLE)];
+    if sample.is_empty() {
+        return false;
+    }
+    if sample.contains(&0) {
+        return true;
+    }
+    let control = sample
+        .iter()
+        .filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\x0c' | b'\r'))
+        .count();
+    if control * 100 > sample.len() {
+        return true;
+    }
+    // Invalid UTF-8: count the bytes the lossy decoder would replace (a sequence cut by the end
+    // of the sample is not counted).
+    let mut invalid = 0;
+    for chunk in sample.utf8_chunks() {
+        invalid += chunk.invalid().len();
+    }
+    invalid * 20 > sample.len()
+}
+
 /// `true` when text that failed to parse as JSON still opens like a JSON document (`{"`, `{}`,
 /// `[{`, `[[`, `["`, `[]`): a truncated or corrupted download, to be rejected as
 /// malformed JSON rather than read as pasted listing text (which does not open that way).
@@ -77,6 +109,35 @@ fn json_shaped(t: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn binary_data_is_told_from_text() {
+        // A real executable: this test binary.
+        let exe = std::fs::read(std::env::current_exe().unwrap()).unwrap();
+        assert!(looks_binary(&exe));
+        // PNG signature and header: a NUL in the first bytes.
+        assert!(looks_binary(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"));
+        // Control bytes without a NUL.
+        assert!(looks_binary(
+            &[0x01u8, 0x02, 0x03, b'a', 0x04, 0x05].repeat(100)
+        ));
+        // Mostly invalid UTF-8 (high bytes in no valid sequence).
+        assert!(looks_binary(&[0xffu8, 0xfe, b'a', 0xfd].repeat(100)));
+        // Text stays text: plain, UTF-8 with curly quotes, one Latin-1 byte in a long text,
+        // a form feed.
+        assert!(!looks_binary(b"Gas station, 10,000 gallons a month"));
+        assert!(!looks_binary(
+            "Owner\u{2019}s \u{201c}Shell\u{201d} station \u{2013} $1.2M".as_bytes()
+        ));
+        let mut latin1 = b"Caf".to_vec();
+        latin1.push(0xe9);
+        latin1.extend_from_slice(
+            &b" and gas station for sale, 120,000 gallons per month. ".repeat(4),
+        );
+        assert!(!looks_binary(&latin1));
+        assert!(!looks_binary(b"page one\x0cpage two"));
+        assert!(!looks_binary(b""));
+    }
 
     #[test]
     fn truncated_json_is_json_and_bracketed_text_is_text() {
