@@ -250,11 +250,29 @@ fn main() -> std::process::ExitCode {
     };
     match rt.block_on(run(cli.command, cfg)) {
         Ok(code) => code,
+        // The reader of stdout went away (`gsa parse x | head`): what it read was whole lines,
+        // and there is no one left to tell. Quiet, like other Unix filters.
+        Err(e) if is_broken_pipe(&e) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("gsa: error: {e:#}");
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+/// Whether `e` is, anywhere in its chain, an `EPIPE` write error (an `io::Error`, or one
+/// inside a `serde_json::Error` or `csv::Error`, which do not expose it as their source).
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    use std::io::ErrorKind::BrokenPipe;
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == BrokenPipe)
+            || c.downcast_ref::<serde_json::Error>()
+                .is_some_and(|j| j.io_error_kind() == Some(BrokenPipe))
+            || c.downcast_ref::<csv::Error>().is_some_and(
+                |e| matches!(e.kind(), csv::ErrorKind::Io(io) if io.kind() == BrokenPipe),
+            )
+    })
 }
 
 async fn run(command: Command, cfg: Config) -> anyhow::Result<std::process::ExitCode> {

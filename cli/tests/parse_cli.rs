@@ -189,3 +189,37 @@ fn a_binary_file_is_rejected_not_read_as_listing_text() {
         assert!(err.contains("binary data"), "gsa {cmd}: {err}");
     }
 }
+
+#[test]
+fn a_reader_that_stops_early_is_not_an_error() {
+    // `gsa parse FILE | head -1`: the reader closes the pipe after one line. gsa stops quietly
+    // with exit 0 instead of printing "Broken pipe" (from a new-user trial). The 465-listing
+    // API file gives far more than a pipe buffer of output in each format.
+    use std::io::Read;
+    use std::process::Stdio;
+    let file = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../testdata/bizbuysell/datasets/api-bff-v2-bfs-search-results-2025.json");
+    for args in [&["parse"][..], &["score"], &["score", "--csv"]] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_gsa"))
+            .args(args)
+            .arg(&file)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        let mut first = [0u8; 64];
+        stdout.read_exact(&mut first).unwrap();
+        drop(stdout);
+        let mut err = String::new();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut err)
+            .unwrap();
+        let status = child.wait().unwrap();
+        assert!(!err.contains("Broken pipe"), "gsa {args:?}: {err}");
+        assert!(status.success(), "gsa {args:?}: exit {status:?}: {err}");
+    }
+}
