@@ -3,8 +3,9 @@
 //! Rendered in the gateway from the stored card: no service imports another, so the
 //! analyzer's own renderer is not available here, and the card holds every figure the report
 //! needs. Listing text was written by strangers: every piece of it goes through [`md`], which
-//! backslash-escapes Markdown punctuation and writes `<`, `>` and `&` as entities, so a
-//! description can neither inject HTML into a renderer nor break the report's structure.
+//! backslash-escapes the Markdown punctuation that could change the rendering and writes `<`,
+//! `>` and `&` as entities, so a description can neither inject HTML into a renderer nor break
+//! the report's structure.
 
 use std::fmt::Write as _;
 
@@ -41,30 +42,9 @@ pub fn pts(v: f64) -> String {
     }
 }
 
-/// Escapes text from a listing for Markdown (one line: line breaks become spaces).
-pub fn md(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '\n' | '\r' | '\t' => out.push(' '),
-            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' => {
-                out.push('\\');
-                out.push(c);
-            }
-            // Only at the start of a line do these open a heading or a list.
-            '#' | '+' | '-' | '=' if out.is_empty() => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if c.is_control() => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
+/// Escapes text from a listing for Markdown (one line: line breaks become spaces): the same
+/// rule as the analyzer's write-up ([`gsa_common::markdown::escape`]).
+pub use gsa_common::markdown::escape as md;
 
 /// The Markdown report of `listing` and its latest `card` (`None`: not scored yet).
 pub fn markdown(listing: &Listing, card: Option<&ScoreCard>) -> String {
@@ -258,7 +238,7 @@ mod tests {
         assert_eq!(usd(-5_000), "-$5,000");
         assert_eq!(
             md("<script>x</script> | *a*"),
-            "&lt;script&gt;x&lt;/script&gt; \\| \\*a\\*"
+            "&lt;script>x&lt;/script> \\| \\*a\\*"
         );
         assert_eq!(pts(12.0), "12");
         assert_eq!(pts(2.5), "2.5");
@@ -275,7 +255,7 @@ mod tests {
             ..Default::default()
         };
         let r = markdown(&l, None);
-        assert!(r.starts_with("# \\# Heading &lt;b&gt; (9)\n"), "{r}");
+        assert!(r.starts_with("# \\# Heading &lt;b> (9)\n"), "{r}");
         assert!(r.contains("**Not scored yet.**"));
         assert!(r.contains("| Price / cash flow | 3.00x |"));
         assert!(r.contains("<https://example.com/ab>"));

@@ -435,10 +435,10 @@ async fn detail_report_and_exports() {
     assert!(md.contains(&format!("| Asking price | {price} |")), "{md}");
     assert!(md.contains("**Score: 88/100**"));
     assert!(
-        md.contains("### description\\_read (3/5, operations)"),
+        md.contains("### description_read (3/5, operations)"),
         "{md}"
     );
-    assert!(md.contains("- gallons\\_per\\_month"));
+    assert!(md.contains("- gallons_per_month"));
     assert!(md.contains("1. What are the monthly fuel gallons for the last 3 years?"));
     assert!(md.contains("a screen, not an appraisal"));
     // Listing text is escaped in the report.
@@ -450,7 +450,7 @@ async fn detail_report_and_exports() {
     .await;
     assert_eq!(s, 200);
     assert!(!md.contains("<script>"), "{md}");
-    assert!(md.contains("&lt;script&gt;"));
+    assert!(md.contains("&lt;script>"));
 
     // CSV export: header, one row per listing in the same order as the API, formulas defused.
     let (s, csv) = get_text(&gw, &tok, "/api/export.csv?state=CA&sort=price").await;

@@ -13,30 +13,9 @@ use gsa_schemas::{FactValue, Listing, ScoreCard};
 use crate::summary::missing_label;
 use crate::text::{num, usd};
 
-/// Escapes text for Markdown that may be rendered to HTML: `& < >` become entities, Markdown
-/// punctuation gets a backslash, and line breaks become spaces (one line per item). Quotes and
-/// apostrophes stay as they are: they only matter inside HTML attribute values and Markdown
-/// link titles, and listing text is never put in either (links come from [`safe_url`], which
-/// percent-encodes them), so `the seller's "Interstate" site` reads as written in a terminal.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '\\' | '`' | '*' | '_' | '{' | '}' | '[' | ']' | '(' | ')' | '#' | '+' | '-' | '!'
-            | '|' | '~' | '.' => {
-                out.push('\\');
-                out.push(c);
-            }
-            '\n' | '\r' | '\t' => out.push(' '),
-            c if c.is_control() => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
+/// Escapes text for Markdown (shared with the gateway's report; see
+/// [`gsa_common::markdown::escape`]).
+pub use gsa_common::markdown::escape;
 
 /// An http(s) URL made safe for a Markdown link target, or `None` for anything else
 /// (`javascript:`, `data:`, relative paths).
@@ -112,10 +91,7 @@ pub fn markdown(listing: &Listing, card: &ScoreCard) -> String {
     if let Some(m) = listing.multiple() {
         head.push(format!("{m:.2}x cash flow"));
     }
-    md.push_str(&format!(
-        "{}\n\n",
-        escape(&head.join(" · ")).replace("\\.", ".")
-    ));
+    md.push_str(&format!("{}\n\n", escape(&head.join(" · "))));
 
     match card.score {
         None => {
@@ -296,17 +272,6 @@ fn facts_section(md: &mut String, card: &ScoreCard) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn escape_neutralises_html_and_markdown() {
-        let e = escape("<script>alert(1)</script> [x](javascript:alert(1)) **b** # h");
-        assert!(!e.contains('<') && !e.contains('>'));
-        assert!(e.contains("&lt;script&gt;"));
-        assert!(e.contains("\\[x\\]\\(javascript:alert\\(1\\)\\)"));
-        assert!(e.contains("\\*\\*b\\*\\*"));
-        assert_eq!(escape("a\nb"), "a b");
-        assert_eq!(escape("seller's \"Interstate\""), "seller's \"Interstate\"");
-    }
 
     #[test]
     fn only_http_urls_become_links() {

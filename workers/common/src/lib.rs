@@ -11,6 +11,7 @@
 
 pub mod config;
 pub mod db;
+pub mod markdown;
 pub mod nats;
 pub mod shutdown;
 pub mod telemetry;
