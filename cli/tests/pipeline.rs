@@ -241,6 +241,7 @@ fn demo_starts_its_own_nats_and_prints_the_ranked_table_twice() {
     );
     let lines: Vec<&str> = table.lines().collect();
     assert!(lines[0].starts_with("rank"), "header: {}", lines[0]);
+    assert!(lines[0].trim_end().ends_with("why"), "header: {}", lines[0]);
     // 2 detail pages + 3 search pages + the API data set, minus duplicates across them.
     assert!(lines.len() > 500, "{} rows", lines.len());
     // Applicable (fuel) listings are ranked first and carry a numeric score.

@@ -242,15 +242,63 @@ fn truncate(s: &str, n: usize) -> String {
     }
 }
 
-/// Prints the ranked table: applicable listings first, best score first.
+/// The reasons behind a score in a few words, for the table's `why` column: up to two factors
+/// that scored at least 70 % of their points on the listing's own figures (`+gallons per
+/// month`) and the one that scored least, at most 30 %, on its figures (`-price to cash flow`).
+/// Factors without evidence (scored neutral because the listing does not say) are left out:
+/// they are the card's missing data, not a reason. A listing that is not scored gives why not.
+pub fn why(card: &ScoreCard) -> String {
+    if !card.applicable {
+        return card.not_applicable_reason.clone().unwrap_or_default();
+    }
+    let ratio = |f: &gsa_schemas::Factor| {
+        if f.max_points > 0.0 {
+            f.points / f.max_points
+        } else {
+            0.5
+        }
+    };
+    let mut stated: Vec<&gsa_schemas::Factor> = card
+        .factors
+        .iter()
+        .filter(|f| !f.evidence.is_empty() && f.max_points > 0.0)
+        .collect();
+    stated.sort_by(|a, b| ratio(b).total_cmp(&ratio(a)).then(a.name.cmp(&b.name)));
+    let name = |f: &gsa_schemas::Factor| f.name.replace('_', " ");
+    let mut parts: Vec<String> = stated
+        .iter()
+        .take(2)
+        .filter(|f| ratio(f) >= 0.7)
+        .map(|f| format!("+{}", name(f)))
+        .collect();
+    if let Some(worst) = stated.last().filter(|f| ratio(f) <= 0.3) {
+        parts.push(format!("-{}", name(worst)));
+    }
+    if parts.is_empty() {
+        "no stated figure stands out".into()
+    } else {
+        parts.join(", ")
+    }
+}
+
+/// Prints the ranked table: applicable listings first, best score first, with [`why`] last.
 pub fn print_table(rows: &[Row]) -> std::io::Result<()> {
     use std::io::Write;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     writeln!(
         out,
-        "{:>4}  {:>5}  {:<4}  {:<12}  {:<22}  {:>9}  {:>9}  {:>6}  {:<9}  title",
-        "rank", "score", "conf", "listing", "location", "asking", "cashflow", "mult", "realest",
+        "{:>4}  {:>5}  {:<4}  {:<12}  {:<22}  {:>9}  {:>9}  {:>6}  {:<9}  {:<60}  why",
+        "rank",
+        "score",
+        "conf",
+        "listing",
+        "location",
+        "asking",
+        "cashflow",
+        "mult",
+        "realest",
+        "title",
     )?;
     for (i, r) in rows.iter().enumerate() {
         let l = &r.listing;
@@ -283,7 +331,7 @@ pub fn print_table(rows: &[Row]) -> std::io::Result<()> {
         };
         writeln!(
             out,
-            "{:>4}  {:>5}  {:<4}  {:<12}  {:<22}  {:>9}  {:>9}  {:>6}  {:<9}  {}",
+            "{:>4}  {:>5}  {:<4}  {:<12}  {:<22}  {:>9}  {:>9}  {:>6}  {:<9}  {:<60}  {}",
             i + 1,
             score,
             format!("{:?}", c.confidence),
@@ -293,8 +341,68 @@ pub fn print_table(rows: &[Row]) -> std::io::Result<()> {
             money(l.cash_flow),
             mult,
             re,
-            title
+            title,
+            why(c),
         )?;
     }
     out.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cards_of(path: &str) -> Vec<ScoreCard> {
+        let p = Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
+        let out = gsa_scraper::parse_file(&p).unwrap();
+        let cfg = gsa_analyzer::ScoringConfig::default();
+        out.listings
+            .iter()
+            .map(|l| gsa_analyzer::score(l, &l.event_id(), &cfg))
+            .collect()
+    }
+
+    #[test]
+    fn why_names_the_strongest_and_weakest_stated_factors_or_why_not_scored() {
+        // A real detail page of a car wash without fuel: not scored, and the column says why.
+        let wash = cards_of(
+            "../testdata/bizbuysell/html/detail-self-serve-car-wash-coalinga-ca-2026.html",
+        );
+        assert_eq!(
+            why(&wash[0]),
+            wash[0].not_applicable_reason.clone().unwrap()
+        );
+        assert!(why(&wash[0]).contains("no fuel"), "{}", why(&wash[0]));
+        // The real search-API records: every scored card's reasons are factors it has
+        // evidence for, strong ones (>= 70 %) first with `+`, the weak one (<= 30 %) with `-`.
+        let cards =
+            cards_of("../testdata/bizbuysell/datasets/api-bff-v2-bfs-search-results-2025.json");
+        let scored: Vec<&ScoreCard> = cards.iter().filter(|c| c.applicable).collect();
+        assert!(scored.len() >= 10, "{} scored", scored.len());
+        let mut plus = 0;
+        for c in &scored {
+            let w = why(c);
+            for part in w.split(", ").filter(|p| p.starts_with(['+', '-'])) {
+                let name = part[1..].replace(' ', "_");
+                let f = c.factors.iter().find(|f| f.name == name).unwrap();
+                assert!(!f.evidence.is_empty(), "{name} has evidence");
+                let r = f.points / f.max_points;
+                if part.starts_with('+') {
+                    plus += 1;
+                    assert!(r >= 0.7, "{part}: {r}");
+                } else {
+                    assert!(r <= 0.3, "{part}: {r}");
+                }
+            }
+            // A factor the listing does not state is never a reason.
+            for f in c.factors.iter().filter(|f| f.evidence.is_empty()) {
+                let n = f.name.replace('_', " ");
+                assert!(
+                    !w.contains(&format!("+{n}")) && !w.contains(&format!("-{n}")),
+                    "{w}"
+                );
+            }
+        }
+        assert!(plus > 0, "some scored listing has a strong stated factor");
+    }
 }
