@@ -333,16 +333,29 @@ async fn assert_complete(env: &Env, n: usize, timeout: Duration) {
     );
 }
 
-/// Counts messages on a stream subject.
+/// Counts messages on a stream. The request is retried for up to 30 s: on a cluster that has
+/// just lost a node, the stream's new leader can take that long to answer on a busy machine
+/// (seen once in CI as a request timeout right after the node stop).
 async fn stream_count(js: &jetstream::Context, stream: &str) -> u64 {
-    js.get_stream(stream)
-        .await
-        .unwrap()
-        .info()
-        .await
-        .unwrap()
-        .state
-        .messages
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let got = match js.get_stream(stream).await {
+            Ok(mut s) => s
+                .info()
+                .await
+                .map(|i| i.state.messages)
+                .map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        match got {
+            Ok(n) => return n,
+            Err(e) if Instant::now() < deadline => {
+                eprintln!("stream {stream} info: {e}; retrying");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            Err(e) => panic!("stream {stream} info: {e}"),
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------
