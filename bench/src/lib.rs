@@ -161,16 +161,10 @@ pub fn copy_events(
     l.listing_id = format!("{}-b{}", l.listing_id, i / base.len());
     let l = l.with_content_hash();
     let listing_event = l.event_id();
-    let env = Envelope::new(
-        gsa_scraper::publish::SERVICE,
-        event_type::LISTING_SCRAPED,
-        listing_event.clone(),
-        Some(l.listing_id.clone()),
-        &l,
-    );
-    let listing = Incoming::parse(subjects::LISTING_SCRAPED, &serde_json::to_vec(&env)?)?;
+    let listing_id = l.listing_id.clone();
+    let listing = Incoming::scraped(l)?;
     let mut card = cards[k].clone();
-    card.listing_id = l.listing_id.clone();
+    card.listing_id = listing_id.clone();
     card.listing_event_id = listing_event.clone();
     // The analyzer's card event id (workers/analyzer/src/worker.rs).
     let card_id =
@@ -179,7 +173,7 @@ pub fn copy_events(
         gsa_analyzer::worker::SERVICE,
         event_type::LISTING_SCORED,
         card_id,
-        Some(l.listing_id.clone()),
+        Some(listing_id),
         &card,
     );
     let card = Incoming::parse(subjects::LISTING_SCORED, &serde_json::to_vec(&env)?)?;

@@ -89,28 +89,21 @@ fn config(nats: &NatsServer, dir: &std::path::Path) -> Config {
 }
 
 /// A test's own `nats-server -js` (gsa streams created) and data directory, with the
-/// configuration and JetStream context pointing at them. Bind `_nats` and `_dir` by name: they
-/// stop the server and delete the directory when dropped.
-struct Setup {
-    _nats: NatsServer,
-    _dir: tempfile::TempDir,
-    cfg: Config,
-    js: async_nats::jetstream::Context,
-}
-
-async fn setup() -> Setup {
+/// configuration and JetStream context pointing at them. Keep the first two bound (`_nats`,
+/// `_dir`, not `_`): dropping them stops the server and deletes the directory.
+async fn setup() -> (
+    NatsServer,
+    tempfile::TempDir,
+    Config,
+    async_nats::jetstream::Context,
+) {
     let nats_server = NatsServer::start();
     let dir = tempfile::tempdir().unwrap();
     let cfg = config(&nats_server, dir.path());
     let client = nats::connect(&cfg.nats_url, "test").await.unwrap();
     let js = async_nats::jetstream::new(client);
     nats::ensure_streams(&js, &cfg).await.unwrap();
-    Setup {
-        _nats: nats_server,
-        _dir: dir,
-        cfg,
-        js,
-    }
+    (nats_server, dir, cfg, js)
 }
 
 fn alert_event(listing_id: &str, score: u8, state: &str) -> Envelope<HighScoreAlert> {
@@ -174,12 +167,7 @@ fn start_notifier(
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_receiver_that_fails_the_first_attempts_gets_each_alert_once_signed_with_a_stable_id() {
-    let Setup {
-        _nats,
-        _dir,
-        cfg,
-        js,
-    } = setup().await;
+    let (_nats, _dir, cfg, js) = setup().await;
 
     let (url, seen) = start_receiver(2).await;
     let (other_url, other_seen) = start_receiver(0).await;
@@ -305,12 +293,7 @@ async fn a_receiver_that_fails_the_first_attempts_gets_each_alert_once_signed_wi
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_receiver_that_always_fails_is_parked_on_the_webhook_dlq_with_the_last_error() {
-    let Setup {
-        _nats,
-        _dir,
-        cfg,
-        js,
-    } = setup().await;
+    let (_nats, _dir, cfg, js) = setup().await;
 
     let (url, seen) = start_receiver(usize::MAX).await;
     let store = WebhookStore::open(&cfg.notifier_db_path()).unwrap();
@@ -402,12 +385,7 @@ async fn fail_with_outage(State(r): State<FailingWithOutage>) -> StatusCode {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn nats_unavailable_while_parking_uses_no_webhook_attempt_and_the_delivery_is_parked_later() {
-    let Setup {
-        _nats,
-        _dir,
-        cfg,
-        js,
-    } = setup().await;
+    let (_nats, _dir, cfg, js) = setup().await;
 
     let seen = Arc::new(Mutex::new(0usize));
     let app = axum::Router::new()
