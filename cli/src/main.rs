@@ -201,6 +201,18 @@ enum WorkerName {
     Notifier,
 }
 
+impl WorkerName {
+    /// The service name in logs (`service` field) and in the NATS connection name.
+    fn service(self) -> &'static str {
+        match self {
+            WorkerName::Scraper => "scraper",
+            WorkerName::Analyzer => "analyzer",
+            WorkerName::Logger => "logger",
+            WorkerName::Notifier => "notifier",
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 enum ClientAction {
     /// Register a client and print its secret once (only a hash is stored).

@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use tokio::task::JoinSet;
+
 use gsa_scraper::crawl::{Crawl, CrawlOptions};
 use gsa_scraper::fetch::{FetchConfig, Fetcher};
 use gsa_scraper::publish::{PublishSummary, Publisher};
@@ -17,11 +19,27 @@ use super::inputs;
 use crate::WorkerName;
 
 /// Connects to NATS (waiting for it), ensures streams and KV buckets, and attaches log shipping.
+///
+/// The services wait for a NATS server that is not up yet (in docker compose they start side by
+/// side), and say so on stderr at once and every 15 s, so a missing server is not mistaken for
+/// a hang.
 async fn connect(
     cfg: &Config,
     service: &str,
     shipper: &mut telemetry::LogShipper,
 ) -> anyhow::Result<async_nats::jetstream::Context> {
+    let mut waited = 0u32;
+    while !nats::answers(&cfg.nats_url).await {
+        if waited.is_multiple_of(15) {
+            tracing::warn!(
+                nats_url = %cfg.nats_url,
+                waited_secs = waited,
+                "no NATS server answers at NATS_URL; waiting for one (start it with `nats-server -js`, or set NATS_URL)"
+            );
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        waited += 1;
+    }
     let client = nats::connect(&cfg.nats_url, service).await?;
     let js = async_nats::jetstream::new(client.clone());
     nats::ensure_streams(&js, cfg).await?;
@@ -29,22 +47,24 @@ async fn connect(
     Ok(js)
 }
 
-/// Starts the named worker as a task.
+/// Starts the named worker as a task of `tasks`.
 fn spawn_worker(
+    tasks: &mut JoinSet<(&'static str, anyhow::Result<()>)>,
     cfg: &Config,
     js: &async_nats::jetstream::Context,
     name: WorkerName,
     sd: gsa_common::Shutdown,
-) -> tokio::task::JoinHandle<anyhow::Result<()>> {
+) {
     let cfg = cfg.clone();
     let js = js.clone();
-    tokio::spawn(async move {
-        match name {
+    let service = name.service();
+    tasks.spawn(async move {
+        let result = match name {
             WorkerName::Logger => gsa_logger::worker::run(&cfg, js, sd).await,
-            WorkerName::Analyzer => {
-                let scoring = gsa_analyzer::ScoringConfig::from_env()?;
-                gsa_analyzer::worker::run(&cfg, js, scoring, sd).await
-            }
+            WorkerName::Analyzer => match gsa_analyzer::ScoringConfig::from_env() {
+                Ok(scoring) => gsa_analyzer::worker::run(&cfg, js, scoring, sd).await,
+                Err(e) => Err(e.into()),
+            },
             WorkerName::Scraper => {
                 // The inbox and the schedule side by side; the schedule returns at once when
                 // no URLs are configured.
@@ -58,32 +78,56 @@ fn spawn_worker(
                 let opts = gsa_notifier::worker::NotifierOptions::default();
                 gsa_notifier::worker::run(&cfg, js, opts, sd).await
             }
-        }
-    })
+        };
+        (service, result)
+    });
 }
 
-async fn wait_all(
-    tasks: Vec<tokio::task::JoinHandle<anyhow::Result<()>>>,
-) -> anyhow::Result<ExitCode> {
+/// Runs the services until Ctrl-C/SIGTERM or until one of them stops on its own, then stops
+/// the rest and waits for each to finish its batch in flight.
+///
+/// A service that stops before a signal failed: an error at start-up (a JWT key that is too
+/// short, an unreadable scoring config) or a fatal one later. Its error is logged at once and
+/// the process exits 1, rather than running on without it and reporting only at shutdown.
+async fn supervise(
+    mut tasks: JoinSet<(&'static str, anyhow::Result<()>)>,
+    trigger: shutdown::ShutdownTrigger,
+) -> ExitCode {
     let mut failed = false;
-    for t in tasks {
-        match t.await {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => {
-                tracing::error!(error = %format!("{e:#}"), "service failed");
-                failed = true;
+    tokio::select! {
+        _ = shutdown::os_signal() => {}
+        Some(first) = tasks.join_next() => {
+            failed = true;
+            if let Ok((service, Ok(()))) = &first {
+                tracing::error!(service, "service stopped unexpectedly; stopping the others");
             }
-            Err(e) => {
-                tracing::error!(error = %e, "service task panicked");
-                failed = true;
-            }
+            report(first);
         }
     }
-    Ok(if failed {
+    trigger.trigger();
+    while let Some(done) = tasks.join_next().await {
+        failed |= report(done);
+    }
+    if failed {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
-    })
+    }
+}
+
+/// Logs how a service ended; `true` when it failed.
+fn report(done: Result<(&'static str, anyhow::Result<()>), tokio::task::JoinError>) -> bool {
+    match done {
+        Ok((_, Ok(()))) => false,
+        Ok((service, Err(e))) => {
+            tracing::error!(service, error = %format!("{e:#}"), "service failed");
+            true
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "service task panicked");
+            true
+        }
+    }
 }
 
 /// `gsa up`: scraper (inbox, and the schedule when `GSA_SCRAPE_URLS` is set), analyzer,
@@ -95,37 +139,34 @@ pub async fn up(cfg: Config) -> anyhow::Result<ExitCode> {
     std::fs::create_dir_all(&cfg.data_dir)?;
     let js = connect(&cfg, "up", &mut shipper).await?;
     let (trigger, sd) = shutdown::channel();
-    let mut tasks = Vec::new();
+    let mut tasks = JoinSet::new();
     for w in [
         WorkerName::Logger,
         WorkerName::Analyzer,
         WorkerName::Scraper,
         WorkerName::Notifier,
     ] {
-        tasks.push(spawn_worker(&cfg, &js, w, trigger.subscribe()));
+        spawn_worker(&mut tasks, &cfg, &js, w, trigger.subscribe());
     }
     let listener = tokio::net::TcpListener::bind(cfg.http_addr).await?;
-    tracing::info!(addr = %cfg.http_addr, inbox = %cfg.inbox.display(), "gsa up: all services running");
+    tracing::info!(addr = %cfg.http_addr, inbox = %cfg.inbox.display(), "gsa up: services started");
     let gcfg = cfg.clone();
-    tasks.push(tokio::spawn(gsa_gateway::serve(gcfg, listener, sd)));
-    shutdown::os_signal().await;
-    tracing::info!("shutting down");
-    trigger.trigger();
-    wait_all(tasks).await
+    tasks.spawn(async move { ("gateway", gsa_gateway::serve(gcfg, listener, sd).await) });
+    let code = supervise(tasks, trigger).await;
+    tracing::info!("gsa up: stopped");
+    Ok(code)
 }
 
 /// `gsa worker <name>`.
 pub async fn worker(cfg: Config, name: WorkerName) -> anyhow::Result<ExitCode> {
-    let service = format!("{name:?}").to_lowercase();
-    let mut shipper = telemetry::init(&service, true);
+    let service = name.service();
+    let mut shipper = telemetry::init(service, true);
     std::fs::create_dir_all(&cfg.data_dir)?;
-    let js = connect(&cfg, &service, &mut shipper).await?;
+    let js = connect(&cfg, service, &mut shipper).await?;
     let (trigger, sd) = shutdown::channel();
-    let task = spawn_worker(&cfg, &js, name, sd);
-    tokio::select! {
-        _ = shutdown::os_signal() => { trigger.trigger(); }
-    }
-    wait_all(vec![task]).await
+    let mut tasks = JoinSet::new();
+    spawn_worker(&mut tasks, &cfg, &js, name, sd);
+    Ok(supervise(tasks, trigger).await)
 }
 
 /// `gsa gateway`.
@@ -137,11 +178,9 @@ pub async fn gateway(cfg: Config) -> anyhow::Result<ExitCode> {
     shipper.attach(client);
     let (trigger, sd) = shutdown::channel();
     let listener = tokio::net::TcpListener::bind(cfg.http_addr).await?;
-    tracing::info!(addr = %cfg.http_addr, "gateway listening");
-    let task = tokio::spawn(gsa_gateway::serve(cfg, listener, sd));
-    shutdown::os_signal().await;
-    trigger.trigger();
-    wait_all(vec![task]).await
+    let mut tasks = JoinSet::new();
+    tasks.spawn(async move { ("gateway", gsa_gateway::serve(cfg, listener, sd).await) });
+    Ok(supervise(tasks, trigger).await)
 }
 
 /// How `gsa scrape` fetches live pages (see `gsa_scraper::fetch` for the rules). Each flag

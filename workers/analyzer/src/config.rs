@@ -30,7 +30,7 @@ pub const DEFAULT_TOML: &str = include_str!("../scoring.toml");
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// The file could not be read.
-    #[error("cannot read scoring config {path}: {source}")]
+    #[error("cannot read scoring config {path}")]
     Io {
         /// The file.
         path: PathBuf,
