@@ -278,13 +278,25 @@ pub fn assess(listing: &Listing) -> Applicability {
             "Outside the US (country {country}): the US benchmarks, SBA financing and tank rules do not apply."
         ));
     }
+    // A province code or name in the state field is Canada whatever the country says (no US
+    // state shares one). A province's name in the city field only counts when the city says
+    // "Canada" or nothing else places the listing: "Ontario, CA" is a city in California, and
+    // "New Brunswick, NJ", "Yukon, OK" are US towns.
+    let city_in_canada = city.contains("canada")
+        || (state.is_empty()
+            && !country.eq_ignore_ascii_case("US")
+            && PROVINCE_NAMES.iter().any(|p| city.contains(p)));
     if PROVINCES.iter().any(|p| state.eq_ignore_ascii_case(p))
-        || PROVINCE_NAMES
-            .iter()
-            .any(|p| state.eq_ignore_ascii_case(p) || city.contains(p))
+        || PROVINCE_NAMES.iter().any(|p| state.eq_ignore_ascii_case(p))
+        || city_in_canada
     {
+        let place = if state.is_empty() {
+            "Canada".to_string()
+        } else {
+            format!("Canadian province {state}")
+        };
         return not(format!(
-            "Outside the US (Canadian province {state}): the US benchmarks, SBA financing and tank rules do not apply."
+            "Outside the US ({place}): the US benchmarks, SBA financing and tank rules do not apply."
         ));
     }
 
@@ -468,6 +480,33 @@ mod tests {
         x.state = Some("CA".into()); // California
         assert!(assess(&x).applicable);
         x.country = Some("CA".into());
+        assert!(!assess(&x).applicable);
+    }
+
+    #[test]
+    fn us_towns_named_like_provinces_stay_in_the_us() {
+        // Listing 2405805 of the demo data is in Ontario, California.
+        for (city, state) in [
+            ("Ontario", "CA"),
+            ("New Brunswick", "NJ"),
+            ("Yukon", "OK"),
+            ("Alberta", "VA"),
+        ] {
+            let mut x = l("Gas station", "80,000 gallons per month");
+            x.city = Some(city.into());
+            x.state = Some(state.into());
+            x.country = Some("US".into());
+            assert!(assess(&x).applicable, "{city}, {state}");
+        }
+        // Without a country, a city field that is a province's name is still Canada.
+        let mut x = l("Gas station", "80,000 gallons per month");
+        x.city = Some("Ontario".into());
+        x.state = None;
+        x.country = None;
+        assert!(!assess(&x).applicable);
+        // Nor a city that says Canada, even where a source put the country as the US.
+        x.city = Some("Ontario Canada (Relocatable)".into());
+        x.country = Some("US".into());
         assert!(!assess(&x).applicable);
     }
 }
