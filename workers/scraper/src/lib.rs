@@ -217,6 +217,15 @@ fn parse_html(input: &str, html: &str, fetched_at: DateTime<Utc>, path: HtmlPath
         ));
     }
     if title || detail::looks_like_detail_folded(&page) {
+        // A half-saved page would read as a listing with its figures "not stated" (they sit
+        // below the description), and the score would treat them as missing: say why instead.
+        if !closes_its_html(html) {
+            return ParseOutcome::rejected(rejection(
+                input,
+                RejectionKind::Malformed,
+                "the detail page is cut off (no closing </html>): save the whole page again".into(),
+            ));
+        }
         return ParseOutcome::one(match path {
             HtmlPath::Fast => detail::parse_detail(input, html, fetched_at),
             HtmlPath::Dom => detail::parse_detail_dom(input, html, fetched_at),
@@ -230,6 +239,13 @@ fn parse_html(input: &str, html: &str, fetched_at: DateTime<Utc>, path: HtmlPath
         RejectionKind::Unrecognised,
         ParseError::UnknownHtml(title).to_string(),
     ))
+}
+
+/// Whether the page ends with its closing `</html>` tag (case-insensitive, in its last 4 KB;
+/// a browser's "Save page" and a fetched page both have it).
+fn closes_its_html(html: &str) -> bool {
+    let tail = &html.as_bytes()[html.len().saturating_sub(4096)..];
+    tail.windows(7).any(|w| w.eq_ignore_ascii_case(b"</html>"))
 }
 
 fn dom_title(html: &str) -> Option<String> {

@@ -109,6 +109,14 @@ fn title_like(line: &str) -> bool {
         && t.chars().any(char::is_alphabetic)
 }
 
+/// Whether a location line's city part has at most four words (`"Fredericksburg County"`,
+/// `"Rancho Santa Margarita"`), unlike a title that ends in a place.
+fn short_place(line: &str) -> bool {
+    parse_location(line)
+        .city
+        .is_none_or(|c| c.split_whitespace().count() <= 4)
+}
+
 /// Parses pasted text.
 pub fn parse_text(
     input: &str,
@@ -140,7 +148,14 @@ pub fn parse_text(
         .collect();
     if let Some(&i0) = non_empty_idx.first() {
         let l0 = lines.get(i0).copied().unwrap_or("");
-        if looks_like_location(l0) {
+        let l1 = non_empty_idx
+            .get(1)
+            .and_then(|&i| lines.get(i).copied())
+            .unwrap_or("");
+        // A title often ends in the place too ("Gas Station for Sale in Fredericksburg, VA"):
+        // the first line is the location only when its place part is short and the next line
+        // is not the location itself.
+        if looks_like_location(l0) && !looks_like_location(l1) && short_place(l0) {
             loc = parse_location(l0);
             if let Some(u) = used.get_mut(i0) {
                 *u = true;

@@ -87,6 +87,66 @@ fn pasted_text_from_a_real_listing_labels_on_their_own_lines() {
     );
 }
 
+/// A detail page cut off before its end (a half-saved file) is rejected with the reason, not
+/// read as a listing whose cash flow and revenue are "not stated": the real Coalinga page states
+/// both further down.
+#[test]
+fn a_cut_off_detail_page_is_rejected_not_read_as_missing_figures() {
+    let bytes = std::fs::read(testdata(
+        "bizbuysell/html/detail-self-serve-car-wash-coalinga-ca-2026.html",
+    ))
+    .unwrap();
+    let whole = parse_bytes("whole.html", &bytes, t0());
+    assert_eq!(one(&whole).cash_flow, Some(72_700));
+    let cut = parse_bytes("cut.html", &bytes[..30_000], t0());
+    assert!(cut.listings.is_empty(), "{:?}", cut.listings);
+    assert_eq!(cut.rejections.len(), 1);
+    assert_eq!(cut.rejections[0].kind, RejectionKind::Malformed);
+    assert!(
+        cut.rejections[0].reason.contains("cut off"),
+        "{}",
+        cut.rejections[0].reason
+    );
+}
+
+/// Real titles that end in a place ("Gas Station for Sale in Fredericksburg, VA", fl-022;
+/// "... in Southwest  VA (No Competition)", fl-026) above the location line: the first line is
+/// the title, the second the location (a new user's paste was read with the title as the city,
+/// and the station was then not scored).
+#[test]
+fn pasted_text_title_ending_in_a_place_is_the_title() {
+    for (id, city) in [
+        ("fl-022", "Fredericksburg County"),
+        ("fl-026", "Tazewell County"),
+    ] {
+        let v = fuel(id);
+        let text = format!(
+            "{}\n{}\nAsking Price: {}\n\n{}",
+            v["title"].as_str().unwrap(),
+            v["location"].as_str().unwrap(),
+            v["asking_price_text"].as_str().unwrap(),
+            v["description"].as_str().unwrap()
+        );
+        let out = parse_bytes("pasted.txt", text.as_bytes(), t0());
+        let l = one(&out);
+        let title: Vec<&str> = v["title"].as_str().unwrap().split_whitespace().collect();
+        let got: Vec<&str> = l
+            .title
+            .as_deref()
+            .unwrap_or("")
+            .split_whitespace()
+            .collect();
+        assert_eq!(got, title, "{id}");
+        assert_eq!(l.city.as_deref(), Some(city), "{id}");
+        assert_eq!(l.state.as_deref(), Some("VA"), "{id}");
+        let d = l.description.as_deref().unwrap();
+        assert!(
+            !d.contains(city),
+            "{id}: the location line left in the description: {d}"
+        );
+    }
+}
+
 /// Same-line labels ("Asking Price: $1,900,000"), location first, phone numbers removed.
 #[test]
 fn pasted_text_same_line_labels_location_first_and_phone_removed() {
