@@ -64,7 +64,7 @@ fn hubbard_scores_high_with_inferred_real_estate() {
     // The write-up says why.
     let md = writeup::markdown(&l, &card);
     assert!(md.contains("Inferred"), "{md}");
-    assert!(md.contains("7\\.08x"), "{md}");
+    assert!(md.contains("7.08x"), "{md}");
     assert!(md.contains("screen, not an appraisal"));
     assert!(card.summary.contains("Worth a call"));
     assert!(card.summary.contains("inferred"));
