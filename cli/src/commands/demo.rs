@@ -263,7 +263,14 @@ pub fn why(card: &ScoreCard) -> String {
         .iter()
         .filter(|f| !f.evidence.is_empty() && f.max_points > 0.0)
         .collect();
-    stated.sort_by(|a, b| ratio(b).total_cmp(&ratio(a)).then(a.name.cmp(&b.name)));
+    // Best share of its points first; between equal shares the heavier factor (a 20-point
+    // price factor says more than a 5-point one), then by name so the order is stable.
+    stated.sort_by(|a, b| {
+        ratio(b)
+            .total_cmp(&ratio(a))
+            .then(b.max_points.total_cmp(&a.max_points))
+            .then(a.name.cmp(&b.name))
+    });
     let name = |f: &gsa_schemas::Factor| f.name.replace('_', " ");
     let mut parts: Vec<String> = stated
         .iter()
@@ -271,7 +278,14 @@ pub fn why(card: &ScoreCard) -> String {
         .filter(|f| ratio(f) >= 0.7)
         .map(|f| format!("+{}", name(f)))
         .collect();
-    if let Some(worst) = stated.last().filter(|f| ratio(f) <= 0.3) {
+    // The weakest: lowest share, the heavier factor between equal shares.
+    let worst = stated.iter().min_by(|a, b| {
+        ratio(a)
+            .total_cmp(&ratio(b))
+            .then(b.max_points.total_cmp(&a.max_points))
+            .then(a.name.cmp(&b.name))
+    });
+    if let Some(worst) = worst.filter(|f| ratio(f) <= 0.3) {
         parts.push(format!("-{}", name(worst)));
     }
     if parts.is_empty() {
@@ -334,7 +348,11 @@ pub fn print_table(rows: &[Row]) -> std::io::Result<()> {
             "{:>4}  {:>5}  {:<4}  {:<12}  {:<22}  {:>9}  {:>9}  {:>6}  {:<9}  {:<60}  {}",
             i + 1,
             score,
-            format!("{:?}", c.confidence),
+            if c.applicable {
+                format!("{:?}", c.confidence)
+            } else {
+                "-".into()
+            },
             truncate(&l.listing_id, 12),
             truncate(&loc, 22),
             money(l.asking_price),
@@ -390,6 +408,21 @@ mod tests {
                 if part.starts_with('+') {
                     plus += 1;
                     assert!(r >= 0.7, "{part}: {r}");
+                    // No stronger factor was left out: none with a higher share, nor one as
+                    // strong and heavier (listing 2419534: the 20-point price to cash flow
+                    // before the 5-point inside sales, both at 100 %).
+                    let shown: Vec<&str> = w.split(", ").collect();
+                    let stated = c
+                        .factors
+                        .iter()
+                        .filter(|g| !g.evidence.is_empty() && g.max_points > 0.0);
+                    for g in stated {
+                        let rg = g.points / g.max_points;
+                        if rg > r || (rg == r && g.max_points > f.max_points) {
+                            let gn = format!("+{}", g.name.replace('_', " "));
+                            assert!(shown.contains(&gn.as_str()), "{w}: {gn} ranks above {part}");
+                        }
+                    }
                 } else {
                     assert!(r <= 0.3, "{part}: {r}");
                 }
