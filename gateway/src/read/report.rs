@@ -33,12 +33,16 @@ pub fn usd_or(v: Option<i64>) -> String {
     v.map(usd).unwrap_or_else(|| "not disclosed".into())
 }
 
-/// Points as written in a card: `12` or `12.5`.
+/// Points as written in a card, which keeps two decimals (`gsa_analyzer` rounds each factor's
+/// points to 0.01): `12`, `12.5`, `2.25`. One decimal would print a card's 2.25 as `2.2`
+/// beside a rule text that says `-> 2.25/3` (found in a new-user trial).
 pub fn pts(v: f64) -> String {
-    if (v - v.round()).abs() < 1e-9 {
-        format!("{v:.0}")
+    let s = format!("{:.2}", (v * 100.0).round() / 100.0);
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" {
+        "0".into()
     } else {
-        format!("{v:.1}")
+        s.into()
     }
 }
 
@@ -242,6 +246,9 @@ mod tests {
         );
         assert_eq!(pts(12.0), "12");
         assert_eq!(pts(2.5), "2.5");
+        assert_eq!(pts(2.25), "2.25");
+        assert_eq!(pts(5.75), "5.75");
+        assert_eq!(pts(-0.001), "0");
     }
 
     #[test]

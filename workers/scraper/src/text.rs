@@ -6,21 +6,24 @@
 //! EBITDA, FF&E (incl. "Furniture, Fixtures, & Equipment (FF&E)"), Inventory, Established, Real
 //! Estate (a value, Owned/Leased, "Included in asking price"), Building SF, Rent, Lease
 //! Expiration, Employees, Reason for Selling, Financing, Location. The first line is the location
-//! when it names one ("City, ST"); otherwise it is the title when it reads like one (short, no
-//! final period, not a label), and a location on the next line is read too. Every other line is
-//! kept as the description (phones/e-mails removed). Figures inside sentences are not read.
+//! when it names one ("City, ST") in a short place name and the next line is not a location;
+//! otherwise it is the title when it reads like one (short, no final period, not a label; titles
+//! often end in a place: "Gas Station for Sale in Fredericksburg, VA"), and a location on the
+//! next line is read too. Every other line is kept as the description (phones/e-mails removed).
+//! Figures inside sentences are not read.
 //!
 //! Text with no label and no title-like first line is still a listing (description only); only
-//! empty/whitespace input is rejected. `listing_id` = `text-` + first 12 hex of SHA-256 over the
-//! text with CRLF normalised to LF and outer whitespace trimmed.
+//! empty/whitespace input is rejected. `listing_id` is the ad number of a `bizbuysell.com`
+//! listing address in the text (the address becomes `url`), else `text-` + first 12 hex of
+//! SHA-256 over the text with CRLF normalised to LF and outer whitespace trimmed.
 
 use chrono::{DateTime, Utc};
 use gsa_schemas::{Listing, ListingSource, RealEstate, Rejection, RejectionKind};
 use sha2::{Digest, Sha256};
 
 use crate::fields::{
-    finish, included_flag, mentions_seller_financing, non_empty, ownership, parse_count,
-    parse_sqft, parse_year,
+    finish, id_from_url, included_flag, mentions_seller_financing, non_empty, ownership,
+    parse_count, parse_sqft, parse_year,
 };
 use crate::location::{looks_like_location, parse_location, Location};
 use crate::money::parse_money;
@@ -276,6 +279,32 @@ pub fn parse_text(
             }
         }
         i += 1;
+    }
+
+    // The listing's own BizBuySell address, when the paste carries it (a browser copy often
+    // starts or ends with it): the listing is then the one the site numbers so, and a second
+    // paste of it (a price cut) updates that listing rather than adding another.
+    if let Some((i, url, id)) = lines.iter().enumerate().find_map(|(i, line)| {
+        let url = line.split_whitespace().find_map(|w| {
+            let w = w.trim_end_matches(['.', ',', ')', '>']);
+            let rest = w
+                .strip_prefix("https://")
+                .or_else(|| w.strip_prefix("http://"))?;
+            let host = rest.split('/').next()?;
+            host.eq_ignore_ascii_case("www.bizbuysell.com")
+                .then_some(w)
+                .or(host.eq_ignore_ascii_case("bizbuysell.com").then_some(w))
+        })?;
+        let id = id_from_url(url)?;
+        Some((i, url.to_string(), id))
+    }) {
+        l.listing_id = id;
+        l.url = Some(url.clone());
+        if lines.get(i).is_some_and(|line| line.trim() == url) {
+            if let Some(u) = used.get_mut(i) {
+                *u = true;
+            }
+        }
     }
 
     let description: Vec<&str> = lines

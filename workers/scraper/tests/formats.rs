@@ -109,6 +109,35 @@ fn a_cut_off_detail_page_is_rejected_not_read_as_missing_figures() {
     );
 }
 
+/// A paste that carries the listing's BizBuySell address is that listing (its ad number as
+/// the id, the address as its URL), so a second paste of it updates it; an address on another
+/// host is not taken for it. fl-016 is listing 2419534 of the search-API data.
+#[test]
+fn pasted_text_with_its_bizbuysell_address_keeps_the_sites_listing_id() {
+    let v = fuel("fl-016");
+    // The address the search-API record gives for it.
+    let url = "https://www.bizbuysell.com/business-opportunity/high-volume-gas-station-with-property-in-indianola-ms/2419534/";
+    let text = format!(
+        "{}\n{}\nAsking Price: {}\n\n{}\n{url}\n",
+        v["title"].as_str().unwrap(),
+        v["location"].as_str().unwrap(),
+        v["asking_price_text"].as_str().unwrap(),
+        v["description"].as_str().unwrap()
+    );
+    let out = parse_bytes("pasted.txt", text.as_bytes(), t0());
+    let l = one(&out);
+    assert_eq!(l.listing_id, "2419534");
+    assert_eq!(l.url.as_deref(), Some(url));
+    assert!(!l.description.as_deref().unwrap().contains("bizbuysell.com"));
+    // Another host with the same path is not BizBuySell.
+    let text = text.replace("www.bizbuysell.com", "bizbuysell.com.example.net");
+    let l = parse_bytes("pasted.txt", text.as_bytes(), t0())
+        .listings
+        .remove(0);
+    assert!(l.listing_id.starts_with("text-"), "{}", l.listing_id);
+    assert_eq!(l.url, None);
+}
+
 /// Real titles that end in a place ("Gas Station for Sale in Fredericksburg, VA", fl-022;
 /// "... in Southwest  VA (No Competition)", fl-026) above the location line: the first line is
 /// the title, the second the location (a new user's paste was read with the title as the city,
