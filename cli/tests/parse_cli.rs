@@ -223,3 +223,68 @@ fn a_reader_that_stops_early_is_not_an_error() {
         assert!(status.success(), "gsa {args:?}: exit {status:?}: {err}");
     }
 }
+
+/// Every data row of a real CSV export is accounted for in the summary: read as a listing,
+/// skipped as a BizBuySell ad or a repeat, or rejected with a reason; nothing disappears
+/// unmentioned (a new-user trial counted 1,001 rows against "parsed 887 listings, 0 rejected").
+#[test]
+fn parse_accounts_for_every_row_of_a_csv_export() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../testdata/bizbuysell/datasets/arnenoori-detail-scrape-us-2023-subset.csv");
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_path(&path)
+        .unwrap();
+    let rows = reader
+        .records()
+        .filter(|r| {
+            r.as_ref()
+                .map_or(true, |r| r.iter().any(|c| !c.trim().is_empty()))
+        })
+        .count();
+    let out = Command::new(env!("CARGO_BIN_EXE_gsa"))
+        .arg("parse")
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let summary = stderr.lines().last().unwrap();
+    let num = |after: &str| -> usize {
+        summary
+            .split(", ")
+            .find_map(|part| {
+                part.strip_suffix(after)
+                    .or_else(|| part.split_once(&format!(" {after}")).map(|(n, _)| n))
+            })
+            .map(|n| n.trim_start_matches("parsed ").trim().parse().unwrap())
+            .unwrap_or(0)
+    };
+    let listings = json_lines(&out.stdout).len();
+    assert_eq!(num("listings"), listings, "{summary}");
+    let ads = num("ads skipped");
+    let repeats = num("repeated listings skipped");
+    let rejected = num("rejected");
+    assert!(ads > 0, "{summary}");
+    assert_eq!(listings + ads + repeats + rejected, rows, "{summary}");
+}
+
+/// A folder with nothing to read is an error, not an empty success.
+#[test]
+fn an_empty_folder_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    for cmd in ["parse", "score"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_gsa"))
+            .arg(cmd)
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{cmd}: {stderr}");
+        assert!(
+            stderr.contains("no readable file in this folder"),
+            "{cmd}: {stderr}"
+        );
+        assert!(out.stdout.is_empty(), "{cmd}");
+    }
+}

@@ -44,6 +44,30 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
+/// Folders among `inputs` that hold no readable file: `gsa parse` and `gsa score` report each as
+/// an error rather than succeeding with nothing read.
+pub fn empty_folders(inputs: &[PathBuf]) -> Vec<&PathBuf> {
+    inputs
+        .iter()
+        .filter(|p| p.is_dir() && walk(p).is_empty())
+        .collect()
+}
+
+/// What a run left out on purpose, for the summary line: `, 81 ads skipped, 33 repeats
+/// skipped` (BizBuySell's inline ads and repeated ad numbers of a data set), or nothing.
+pub fn skipped_note(ads: usize, repeats: usize) -> String {
+    let mut s = String::new();
+    if ads > 0 {
+        s.push_str(&format!(
+            ", {ads} ads skipped (franchise/broker ads, not listings)"
+        ));
+    }
+    if repeats > 0 {
+        s.push_str(&format!(", {repeats} repeated listings skipped"));
+    }
+    s
+}
+
 /// Parses one input: a file, or `-` for standard input (sniffed as pasted text, HTML or JSON).
 pub fn parse_one(path: &Path) -> anyhow::Result<ParseOutcome> {
     if path == Path::new("-") {

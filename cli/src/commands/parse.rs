@@ -13,6 +13,15 @@ pub fn run(files: &[PathBuf]) -> anyhow::Result<ExitCode> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let (mut listings, mut rejected, mut failed) = (0usize, 0usize, 0usize);
+    let (mut ads, mut repeats) = (0usize, 0usize);
+    for dir in inputs::empty_folders(files) {
+        eprintln!(
+            "error: {}: no readable file in this folder ({})",
+            dir.display(),
+            inputs::EXTENSIONS.join(", ")
+        );
+        failed += 1;
+    }
     for path in inputs::expand(files) {
         match inputs::parse_one(&path) {
             Ok(outcome) => {
@@ -25,6 +34,8 @@ pub fn run(files: &[PathBuf]) -> anyhow::Result<ExitCode> {
                     eprintln!("{}", inputs::rejection_line(r));
                 }
                 rejected += outcome.rejections.len();
+                ads += outcome.ads_skipped;
+                repeats += outcome.duplicates_skipped;
             }
             Err(e) => {
                 eprintln!("error: {e:#}");
@@ -33,7 +44,10 @@ pub fn run(files: &[PathBuf]) -> anyhow::Result<ExitCode> {
         }
     }
     out.flush()?;
-    eprintln!("parsed {listings} listings, {rejected} rejected, {failed} unreadable inputs");
+    eprintln!(
+        "parsed {listings} listings, {rejected} rejected, {failed} unreadable inputs{}",
+        inputs::skipped_note(ads, repeats)
+    );
     Ok(if failed > 0 || (listings == 0 && rejected > 0) {
         ExitCode::FAILURE
     } else {

@@ -28,6 +28,15 @@ pub fn run(
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut rows = Vec::new();
     let (mut rejected, mut failed) = (0usize, 0usize);
+    let (mut ads, mut repeats) = (0usize, 0usize);
+    for dir in inputs::empty_folders(files) {
+        eprintln!(
+            "error: {}: no readable file in this folder ({})",
+            dir.display(),
+            inputs::EXTENSIONS.join(", ")
+        );
+        failed += 1;
+    }
     for path in inputs::expand(files) {
         match inputs::parse_one(&path) {
             Ok(outcome) => {
@@ -35,6 +44,8 @@ pub fn run(
                     eprintln!("{}", inputs::rejection_line(r));
                 }
                 rejected += outcome.rejections.len();
+                ads += outcome.ads_skipped;
+                repeats += outcome.duplicates_skipped;
                 for l in outcome.listings {
                     let card = gsa_analyzer::score(&l, &l.event_id(), &cfg);
                     if markdown {
@@ -62,10 +73,11 @@ pub fn run(
     out.flush()?;
     let applicable = rows.iter().filter(|(_, c)| c.applicable).count();
     eprintln!(
-        "scored {} listings ({} applicable) with model {}, {rejected} rejected, {failed} unreadable inputs",
+        "scored {} listings ({} applicable) with model {}, {rejected} rejected, {failed} unreadable inputs{}",
         rows.len(),
         applicable,
-        cfg.model_version()
+        cfg.model_version(),
+        inputs::skipped_note(ads, repeats)
     );
     Ok(if failed > 0 || (rows.is_empty() && rejected > 0) {
         ExitCode::FAILURE

@@ -209,6 +209,7 @@ fn refused(url: Url, e: &FetchError, listing_id: Option<String>, keep: Option<Li
         outcome: ParseOutcome {
             listings: keep.into_iter().collect(),
             rejections: vec![e.to_rejection(url.as_str(), listing_id)],
+            ..ParseOutcome::default()
         },
         url,
     }

@@ -214,6 +214,7 @@ pub fn parse_csv(input: &str, text: &str, fetched_at: DateTime<Utc>) -> ParseOut
         if (arnenoori || cells.len() == header.len())
             && cells.iter().any(|c| crate::api::is_ad_url(c))
         {
+            out.ads_skipped += 1;
             continue;
         }
         let listing = if arnenoori {
@@ -327,6 +328,8 @@ pub fn parse_csv(input: &str, text: &str, fetched_at: DateTime<Utc>) -> ParseOut
         };
         if seen.insert(listing.listing_id.clone()) {
             out.listings.push(finish(listing));
+        } else {
+            out.duplicates_skipped += 1;
         }
     }
     out

@@ -60,6 +60,12 @@ pub struct ParseOutcome {
     pub listings: Vec<Listing>,
     /// Inputs or records that did not become listings, with the reason.
     pub rejections: Vec<Rejection>,
+    /// Records of a data set (CSV export, API JSON) left out on purpose, not errors: BizBuySell's
+    /// inline ads (franchise and broker ads, placeholders), which are not listings.
+    pub ads_skipped: usize,
+    /// Records of a data set left out as repeats of a listing already read from the same input
+    /// (the same ad number twice).
+    pub duplicates_skipped: usize,
 }
 
 impl ParseOutcome {
@@ -67,7 +73,7 @@ impl ParseOutcome {
         match r {
             Ok(l) => Self {
                 listings: vec![l],
-                rejections: vec![],
+                ..Self::default()
             },
             Err(e) => Self::rejected(e),
         }
@@ -75,8 +81,8 @@ impl ParseOutcome {
 
     fn rejected(r: Rejection) -> Self {
         Self {
-            listings: vec![],
             rejections: vec![r],
+            ..Self::default()
         }
     }
 }
@@ -208,6 +214,7 @@ fn parse_html(input: &str, html: &str, fetched_at: DateTime<Utc>, path: HtmlPath
             return ParseOutcome {
                 listings: out.listings,
                 rejections: out.rejections,
+                ..ParseOutcome::default()
             };
         }
         return ParseOutcome::rejected(rejection(
@@ -336,9 +343,11 @@ fn parse_json(input: &str, v: &Value, fetched_at: DateTime<Utc>) -> ParseOutcome
                 RecordOutcome::Listing(l) => {
                     if seen.insert(l.listing_id.clone()) {
                         out.listings.push(*l);
+                    } else {
+                        out.duplicates_skipped += 1;
                     }
                 }
-                RecordOutcome::Skipped => {}
+                RecordOutcome::Skipped => out.ads_skipped += 1,
                 RecordOutcome::Rejected(r) => out.rejections.push(r),
             }
         }

@@ -117,10 +117,12 @@ fn search_pages_fast_path_equals_dom_field_by_field() {
             &ParseOutcome {
                 listings: fast.listings,
                 rejections: fast.rejections,
+                ..ParseOutcome::default()
             },
             &ParseOutcome {
                 listings: dom.listings,
                 rejections: dom.rejections,
+                ..ParseOutcome::default()
             },
         );
     }
