@@ -176,12 +176,13 @@ pub fn markdown(listing: &Listing, card: &ScoreCard) -> String {
             md.push_str("\n## Missing data\n\n");
             if card.missing.is_empty() {
                 md.push_str("- Nothing essential.\n");
+            } else {
+                // Not every missing figure feeds a factor (a real-estate value does not when
+                // the real estate is in the deal), so no line claims a neutral score.
+                md.push_str("Not stated in the listing, and never guessed: a factor that needs one of these figures scores neutral, and the broker is asked.\n\n");
             }
             for m in &card.missing {
-                md.push_str(&format!(
-                    "- {} (scored neutral, not guessed)\n",
-                    escape(missing_label(m))
-                ));
+                md.push_str(&format!("- {}\n", escape(missing_label(m))));
             }
             md.push_str("\n## Questions for the broker\n\n");
             for (i, q) in card.questions.iter().enumerate() {

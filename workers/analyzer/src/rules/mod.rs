@@ -175,6 +175,11 @@ pub(crate) fn low_threshold(i: usize, bounds: &[f64]) -> String {
 /// ">= 1.25" / "< 1.0" for a higher-is-better band index.
 pub(crate) fn high_threshold(i: usize, bounds: &[f64]) -> String {
     match bounds.get(i) {
+        // A floor of 0 says nothing ("below half the median (>= 0x)"): give the ceiling.
+        Some(b) if *b <= 0.0 && i > 0 => format!(
+            "< {}",
+            crate::text::num(bounds.get(i - 1).copied().unwrap_or(0.0))
+        ),
         Some(b) => format!(">= {}", crate::text::num(*b)),
         None => format!(
             "< {}",
