@@ -34,6 +34,6 @@ pub use listing::{
 pub use log::LogRecord;
 pub use rejection::{Rejection, RejectionKind};
 pub use score::{
-    Bucket, Cap, Confidence, Dscr, Evidence, Fact, FactValue, Factor, RealEstateAssessment,
-    RealEstateBasis, ScoreCard, ScoreChange, Valuation,
+    missing_label, Bucket, Cap, Confidence, Dscr, Evidence, Fact, FactValue, Factor,
+    RealEstateAssessment, RealEstateBasis, ScoreCard, ScoreChange, Valuation,
 };

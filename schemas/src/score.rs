@@ -237,3 +237,28 @@ pub struct ScoreCard {
     #[serde(default)]
     pub changes: Vec<ScoreChange>,
 }
+
+/// Plain-English name of a [`ScoreCard::missing`] key (`fuel_margin_cents_per_gallon` ->
+/// `fuel margin`), for every write-up of a card: the analyzer's, the gateway's report and
+/// dashboard; an unknown key is returned as it is.
+pub fn missing_label(key: &str) -> &str {
+    match key {
+        "asking_price" => "asking price",
+        "cash_flow" => "cash flow",
+        "gross_revenue" => "revenue",
+        "gallons_per_month" => "gallons per month",
+        "inside_sales_per_month" => "inside sales",
+        "fuel_margin_cents_per_gallon" => "fuel margin",
+        "fuel_commission_cents_per_gallon" => "commission per gallon",
+        "merchandise_margin_percent" => "store margin",
+        "real_estate_or_lease" => "real estate or lease terms",
+        "real_estate_value" => "real estate value",
+        "lease_years_remaining" => "years left on the lease",
+        "rent_per_month" => "rent",
+        "environmental_status" => "environmental status",
+        "tank_age" => "tank age",
+        "supply_contract" => "supply contract",
+        "owner_involvement" => "owner involvement",
+        other => other,
+    }
+}

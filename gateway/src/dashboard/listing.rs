@@ -244,7 +244,7 @@ fn card_html(c: &ScoreCard) -> String {
     if !c.missing.is_empty() {
         s.push_str("<h2>Missing data</h2><ul id=\"missing\">");
         for m in &c.missing {
-            let _ = write!(s, "<li>{}</li>", e(&m.replace('_', " ")));
+            let _ = write!(s, "<li>{}</li>", e(gsa_schemas::missing_label(m)));
         }
         s.push_str("</ul>");
     }

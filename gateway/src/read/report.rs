@@ -205,7 +205,7 @@ pub fn markdown(listing: &Listing, card: Option<&ScoreCard>) -> String {
         if !c.missing.is_empty() {
             let _ = writeln!(o, "## Missing data\n");
             for m in &c.missing {
-                let _ = writeln!(o, "- {}", md(m));
+                let _ = writeln!(o, "- {}", md(gsa_schemas::missing_label(m)));
             }
             o.push('\n');
         }

@@ -438,7 +438,8 @@ async fn detail_report_and_exports() {
         md.contains("### description_read (3/5, operations)"),
         "{md}"
     );
-    assert!(md.contains("- gallons_per_month"));
+    // Missing figures by their names, not the field keys.
+    assert!(md.contains("- gallons per month\n"), "{md}");
     assert!(md.contains("1. What are the monthly fuel gallons for the last 3 years?"));
     assert!(md.contains("a screen, not an appraisal"));
     // Listing text is escaped in the report.

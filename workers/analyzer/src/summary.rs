@@ -5,28 +5,7 @@ use gsa_schemas::{Cap, Confidence};
 use crate::config::ScoringConfig;
 use crate::rules::Scored;
 
-/// Plain-English name of a `missing` entry.
-pub fn missing_label(key: &str) -> &str {
-    match key {
-        "asking_price" => "asking price",
-        "cash_flow" => "cash flow",
-        "gross_revenue" => "revenue",
-        "gallons_per_month" => "gallons per month",
-        "inside_sales_per_month" => "inside sales",
-        "fuel_margin_cents_per_gallon" => "fuel margin",
-        "fuel_commission_cents_per_gallon" => "commission per gallon",
-        "merchandise_margin_percent" => "store margin",
-        "real_estate_or_lease" => "real estate or lease terms",
-        "real_estate_value" => "real estate value",
-        "lease_years_remaining" => "years left on the lease",
-        "rent_per_month" => "rent",
-        "environmental_status" => "environmental status",
-        "tank_age" => "tank age",
-        "supply_contract" => "supply contract",
-        "owner_involvement" => "owner involvement",
-        other => other,
-    }
-}
+pub use gsa_schemas::missing_label;
 
 /// Verdict words for a score.
 pub fn verdict(score: u8, cfg: &ScoringConfig) -> &'static str {
