@@ -44,13 +44,20 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// Folders among `inputs` that hold no readable file: `gsa parse` and `gsa score` report each as
-/// an error rather than succeeding with nothing read.
-pub fn empty_folders(inputs: &[PathBuf]) -> Vec<&PathBuf> {
-    inputs
-        .iter()
-        .filter(|p| p.is_dir() && walk(p).is_empty())
-        .collect()
+/// Reports on stderr each folder among `inputs` that holds no readable file, and returns how
+/// many: `gsa parse` and `gsa score` count them as unreadable inputs rather than succeeding with
+/// nothing read.
+pub fn report_empty_folders(inputs: &[PathBuf]) -> usize {
+    let mut n = 0;
+    for dir in inputs.iter().filter(|p| p.is_dir() && walk(p).is_empty()) {
+        eprintln!(
+            "error: {}: no readable file in this folder ({})",
+            dir.display(),
+            EXTENSIONS.join(", ")
+        );
+        n += 1;
+    }
+    n
 }
 
 /// What a run left out on purpose, for the summary line: `, 81 ads skipped, 33 repeats

@@ -14,14 +14,7 @@ pub fn run(files: &[PathBuf]) -> anyhow::Result<ExitCode> {
     let mut out = std::io::BufWriter::new(stdout.lock());
     let (mut listings, mut rejected, mut failed) = (0usize, 0usize, 0usize);
     let (mut ads, mut repeats) = (0usize, 0usize);
-    for dir in inputs::empty_folders(files) {
-        eprintln!(
-            "error: {}: no readable file in this folder ({})",
-            dir.display(),
-            inputs::EXTENSIONS.join(", ")
-        );
-        failed += 1;
-    }
+    failed += inputs::report_empty_folders(files);
     for path in inputs::expand(files) {
         match inputs::parse_one(&path) {
             Ok(outcome) => {

@@ -109,6 +109,18 @@ fn a_cut_off_detail_page_is_rejected_not_read_as_missing_figures() {
     );
 }
 
+/// A buyer's paste of a real listing (`fl-NNN`): title, location, asking price on a labelled
+/// line, a blank line, the description.
+fn paste(v: &Value) -> String {
+    format!(
+        "{}\n{}\nAsking Price: {}\n\n{}",
+        v["title"].as_str().unwrap(),
+        v["location"].as_str().unwrap(),
+        v["asking_price_text"].as_str().unwrap(),
+        v["description"].as_str().unwrap()
+    )
+}
+
 /// A paste that carries the listing's BizBuySell address is that listing (its ad number as
 /// the id, the address as its URL), so a second paste of it updates it; an address on another
 /// host is not taken for it. fl-016 is listing 2419534 of the search-API data.
@@ -117,13 +129,7 @@ fn pasted_text_with_its_bizbuysell_address_keeps_the_sites_listing_id() {
     let v = fuel("fl-016");
     // The address the search-API record gives for it.
     let url = "https://www.bizbuysell.com/business-opportunity/high-volume-gas-station-with-property-in-indianola-ms/2419534/";
-    let text = format!(
-        "{}\n{}\nAsking Price: {}\n\n{}\n{url}\n",
-        v["title"].as_str().unwrap(),
-        v["location"].as_str().unwrap(),
-        v["asking_price_text"].as_str().unwrap(),
-        v["description"].as_str().unwrap()
-    );
+    let text = format!("{}\n{url}\n", paste(&v));
     let out = parse_bytes("pasted.txt", text.as_bytes(), t0());
     let l = one(&out);
     assert_eq!(l.listing_id, "2419534");
@@ -149,14 +155,7 @@ fn pasted_text_title_ending_in_a_place_is_the_title() {
         ("fl-026", "Tazewell County"),
     ] {
         let v = fuel(id);
-        let text = format!(
-            "{}\n{}\nAsking Price: {}\n\n{}",
-            v["title"].as_str().unwrap(),
-            v["location"].as_str().unwrap(),
-            v["asking_price_text"].as_str().unwrap(),
-            v["description"].as_str().unwrap()
-        );
-        let out = parse_bytes("pasted.txt", text.as_bytes(), t0());
+        let out = parse_bytes("pasted.txt", paste(&v).as_bytes(), t0());
         let l = one(&out);
         let title: Vec<&str> = v["title"].as_str().unwrap().split_whitespace().collect();
         let got: Vec<&str> = l
