@@ -26,10 +26,7 @@ use gsa_schemas::{Fact, FactValue, Listing, RealEstateOwnership};
 use once_cell::sync::Lazy;
 use regex::{Captures, Regex};
 
-use crate::text::{
-    char_span, is_hypothetical, is_negated, is_projection, parse_amount, FoldedRegex, Hay, MULT,
-    NUM,
-};
+use crate::text::{char_span, is_hypothetical, is_negated, is_projection, parse_amount, MULT, NUM};
 
 /// Facts that are estimates of a figure the listing does not state (`estimate: true`) and never
 /// feed a factor, the DSCR or the valuation: shown and asked about only. Other facts with
@@ -237,26 +234,33 @@ pub(crate) fn listing_year(listing: &Listing) -> Option<i32> {
 
 /// A text being scanned, with its source.
 struct Scan<'a> {
-    /// The text as the listing gives it: quotes and offsets come from it.
     text: &'a str,
     source: Source,
-    /// Its case fold, for [`Scan::has`] and the [`FoldedRegex`] patterns.
-    hay: Hay<'a>,
+    /// `text` case-folded for [`Scan::has`]: ASCII lowercased, plus the two non-ASCII letters
+    /// that regex's `(?i)` folds onto ASCII ones (KELVIN SIGN -> k, LONG S -> s).
+    folded: String,
 }
 
 impl<'a> Scan<'a> {
     fn new(text: &'a str, source: Source) -> Self {
+        // Almost no text holds either of the two letters: then ASCII lowercasing alone (a fast
+        // byte loop) is the same fold as the char-by-char mapping below.
+        let folded = if text.contains('\u{212A}') || text.contains('\u{17F}') {
+            text.chars()
+                .map(|c| match c {
+                    '\u{212A}' => 'k',
+                    '\u{17F}' => 's',
+                    c => c.to_ascii_lowercase(),
+                })
+                .collect()
+        } else {
+            text.to_ascii_lowercase()
+        };
         Scan {
             text,
             source,
-            hay: Hay::new(text),
+            folded,
         }
-    }
-
-    /// The text the [`FoldedRegex`] patterns search, with the same byte offsets as `text`
-    /// (see [`Hay::text`]); run `RE.on(&d.hay)` on it.
-    fn lower(&self) -> &str {
-        self.hay.text()
     }
 
     /// Whether the text contains any of these lowercase keywords: a cheap gate in front of
@@ -269,7 +273,7 @@ impl<'a> Scan<'a> {
     /// whose keywords are absent cannot change a result; the pinned cards of the 1,613 real
     /// listings check it.
     fn has(&self, any: &[&str]) -> bool {
-        any.iter().any(|k| self.hay.contains(k))
+        any.iter().any(|k| self.folded.contains(k))
     }
 
     fn fact(&self, name: &str, value: FactValue, unit: Option<&str>, s: usize, e: usize) -> Found {
@@ -318,22 +322,16 @@ impl<'a> Scan<'a> {
         self.text.get(s..e).unwrap_or("").trim()
     }
 
-    /// Byte range of the first match of `re` that is neither negated nor hypothetical.
-    fn first_real(&self, re: &FoldedRegex) -> Option<std::ops::Range<usize>> {
-        let text = self.lower();
-        re.on(&self.hay)
-            .find_iter(text)
-            .find(|m| !is_negated(text, m.start()) && !is_hypothetical(text, m.start(), 30))
-            .map(|m| m.range())
+    /// First match of `re` that is neither negated nor hypothetical.
+    fn first_real<'r>(&self, re: &'r Regex) -> Option<regex::Match<'a>> {
+        re.find_iter(self.text).find(|m| {
+            !is_negated(self.text, m.start()) && !is_hypothetical(self.text, m.start(), 30)
+        })
     }
 }
 
 fn re(p: &str) -> Regex {
     crate::text::regex(p)
-}
-
-fn ci(p: &str) -> FoldedRegex {
-    FoldedRegex::new(p)
 }
 
 /// `NUM MULT` [range] as named groups a1/m1/a2/m2 (range separator group `sep`).
@@ -408,37 +406,37 @@ fn scaled(lo: f64, hi: Option<f64>, k: f64) -> (f64, Option<f64>) {
 // Gallons
 // ---------------------------------------------------------------------------------------------
 
-static GALLONS_PERIOD: Lazy<FoldedRegex> = Lazy::new(|| {
-    ci(&format!(
+static GALLONS_PERIOD: Lazy<Regex> = Lazy::new(|| {
+    re(&format!(
         r"(?i){}\s*\+?\s*(?:gallons?|gals?\b\.?)(?:\s+(?:of\s+)?(?:fuel|gas|gasoline|diesel))?\s*(?:(?:/|per|a|an|each|every)\s*(?P<p>month|mth|mo\b|day|week|wk\b|year|yr\b|annum)|(?P<p2>monthly|daily|weekly|annually|yearly)\b)",
         range_pat()
     ))
 });
-static GALLONS_MONTHLY_LABEL: Lazy<FoldedRegex> = Lazy::new(|| {
-    ci(&format!(
+static GALLONS_MONTHLY_LABEL: Lazy<Regex> = Lazy::new(|| {
+    re(&format!(
         r"(?i)\b(?:average\s+|avg\.?\s+)?monthly\s+(?:fuel\s+|gas\s+)?(?:gallon(?:s|age)?|volume)(?:\s+sales)?\s*(?::|of|is|=|-)?\s*{}(?:\s*gal(?:lon)?s?\b)?",
         range_pat()
     ))
 });
-static GALLONS_ANNUAL_LABEL: Lazy<FoldedRegex> = Lazy::new(|| {
-    ci(&format!(
+static GALLONS_ANNUAL_LABEL: Lazy<Regex> = Lazy::new(|| {
+    re(&format!(
         r"(?i)\b(?:annual|yearly|(?:19|20)\d\d(?:\s+total)?|total\s+annual)\s+(?:fuel\s+|gas\s+)?(?:gallon(?:s|age)?|volume)(?:\s+sales)?\s*(?::|of|is|=|-)?\s*(?P<a1>{NUM})(?P<m1>{MULT})(?:\s*gal(?:lon)?s?\b)?"
     ))
 });
-static FUEL_VOLUME_PERIOD: Lazy<FoldedRegex> = Lazy::new(|| {
-    ci(&format!(
+static FUEL_VOLUME_PERIOD: Lazy<Regex> = Lazy::new(|| {
+    re(&format!(
         r"(?i)\b(?:fuel|gas|diesel|gasoline)\s+volume\s*(?:is|of|:|=)?\s*(?P<a1>{NUM})(?P<m1>{MULT})(?:\s*gal(?:lon)?s?)?\s*(?:/|per|a)\s*(?P<p>month|mth|mo\b|day|week|year|yr\b)"
     ))
 });
-static GALLONS_BARE: Lazy<FoldedRegex> = Lazy::new(|| {
-    ci(&format!(
+static GALLONS_BARE: Lazy<Regex> = Lazy::new(|| {
+    re(&format!(
         r"(?i)(?P<dollar>\$\s?)?(?P<a1>{NUM})(?P<m1>{MULT})\s*(?:gallons?|gals?\b)(?P<colon>\s*:)?(?P<cut>\s*(?:per|a|/)?\s*(?:\.\.\.|…))?"
     ))
 });
-static GALLONS_COLON: Lazy<FoldedRegex> =
-    Lazy::new(|| ci(&format!(r"(?i)gallons?\s*:\s*(?P<a1>{NUM})(?P<m1>{MULT})")));
-static TANK_CONTEXT: Lazy<FoldedRegex> =
-    Lazy::new(|| ci(r"(?i)\b(?:capacity|tanks?|USTs?|UST's|storage)\b"));
+static GALLONS_COLON: Lazy<Regex> =
+    Lazy::new(|| re(&format!(r"(?i)gallons?\s*:\s*(?P<a1>{NUM})(?P<m1>{MULT})")));
+static TANK_CONTEXT: Lazy<Regex> =
+    Lazy::new(|| re(r"(?i)\b(?:capacity|tanks?|USTs?|UST's|storage)\b"));
 
 struct Cand {
     s: usize,
@@ -462,12 +460,10 @@ fn gallons(d: &Scan, ex: &mut Extraction) {
     }
     let cfg_min = GALLONS_PLAUSIBLE_MIN;
     let cfg_max = GALLONS_PLAUSIBLE_MAX;
-    // Byte offsets into `text` are offsets into `d.text` (see [`Scan::lower`]).
-    let text = d.lower();
-    let h = &d.hay;
+    let text = d.text;
     let mut cands: Vec<Cand> = Vec::new();
     let mut covered: Vec<(usize, usize)> = Vec::new();
-    for c in GALLONS_PERIOD.on(h).captures_iter(text) {
+    for c in GALLONS_PERIOD.captures_iter(text) {
         let m = c.get(0).map(|m| (m.start(), m.end())).unwrap_or((0, 0));
         let period = c.name("p").or_else(|| c.name("p2")).map(|p| p.as_str());
         if let (Some((lo, hi)), Some(k)) = (range_value(&c), period.and_then(per_month)) {
@@ -483,7 +479,7 @@ fn gallons(d: &Scan, ex: &mut Extraction) {
         }
         covered.push(m);
     }
-    for c in GALLONS_MONTHLY_LABEL.on(h).captures_iter(text) {
+    for c in GALLONS_MONTHLY_LABEL.captures_iter(text) {
         let m = c.get(0).map(|m| (m.start(), m.end())).unwrap_or((0, 0));
         if let Some((lo, hi)) = range_value(&c) {
             cands.push(Cand {
@@ -498,9 +494,8 @@ fn gallons(d: &Scan, ex: &mut Extraction) {
         covered.push(m);
     }
     for c in GALLONS_ANNUAL_LABEL
-        .on(h)
         .captures_iter(text)
-        .chain(FUEL_VOLUME_PERIOD.on(h).captures_iter(text))
+        .chain(FUEL_VOLUME_PERIOD.captures_iter(text))
     {
         let m = c.get(0).map(|m| (m.start(), m.end())).unwrap_or((0, 0));
         let k = c
@@ -563,9 +558,8 @@ fn gallons(d: &Scan, ex: &mut Extraction) {
     // Figures without a period, or cut off: questions, never facts.
     let overlaps = |s: usize, e: usize| covered.iter().any(|&(a, b)| s < b && a < e);
     for c in GALLONS_BARE
-        .on(h)
         .captures_iter(text)
-        .chain(GALLONS_COLON.on(h).captures_iter(text))
+        .chain(GALLONS_COLON.captures_iter(text))
     {
         let Some(m) = c.get(0) else { continue };
         // "$45,000 GALLON: 45,000": the number before a "GALLON:" label belongs to something else.
@@ -575,7 +569,7 @@ fn gallons(d: &Scan, ex: &mut Extraction) {
         let before = crate::text::sentence_before(text, m.start(), 40);
         let after = text.get(m.end()..).unwrap_or("");
         let after: String = after.chars().take(25).collect();
-        if TANK_CONTEXT.on(h).is_match(before) || TANK_CONTEXT.on(h).is_match(&after) {
+        if TANK_CONTEXT.is_match(before) || TANK_CONTEXT.is_match(&after) {
             continue;
         }
         let quote = d.quote(m.start(), m.end());
@@ -600,24 +594,23 @@ const CENTS2: &str = r"(?P<a2>\$\s?\d*\.\d+|\d*\.\d+|\d+(?:\.\d+)?)";
 const CUNIT1: &str = r"(?P<u1>¢|cents?\b|cpg\b)?";
 const CUNIT2: &str = r"(?P<u2>¢|cents?\b|cpg\b)?";
 
-static MARGIN_PER_GALLON: Lazy<FoldedRegex> = Lazy::new(|| {
-    ci(&format!(
+static MARGIN_PER_GALLON: Lazy<Regex> = Lazy::new(|| {
+    re(&format!(
         r"(?i){CENTS}\s*-?\s*{CUNIT1}(?:\s*(?:-|–|to)\s*{CENTS2}\s*-?\s*{CUNIT2})?\s*(?:per|/|a)\s*gal(?:lon)?\.?\s*(?:fuel\s+|gross\s+|pool\s+)?(?P<kind>margins?|profit|commiss?ion)"
     ))
 });
-static MARGIN_CENTS_WORD: Lazy<FoldedRegex> = Lazy::new(|| {
-    ci(&format!(
+static MARGIN_CENTS_WORD: Lazy<Regex> = Lazy::new(|| {
+    re(&format!(
         r"(?i){CENTS}\s*-?\s*{CUNIT1}(?:\s*(?:-|–|to)\s*{CENTS2}\s*-?\s*{CUNIT2})?\s*(?:fix(?:ed)?\s+|fuel\s+|gas\s+|pool\s+|gross\s+)?(?P<kind>margins?|commiss?ion)"
     ))
 });
-static MARGIN_LABEL_FIRST: Lazy<FoldedRegex> = Lazy::new(|| {
-    ci(&format!(
+static MARGIN_LABEL_FIRST: Lazy<Regex> = Lazy::new(|| {
+    re(&format!(
         r"(?i)\b(?:fuel\s+|gas\s+|pool\s+|gallon\s+)?(?P<kind>margins?|commiss?ion)\s*(?:of|is|are|at|@|:|averag\w*|around|about|~|\s)*\s*{CENTS}\s*-?\s*{CUNIT1}(?:\s*(?:-|–|to)\s*{CENTS2}\s*-?\s*{CUNIT2})?\s*(?P<pg>(?:per|/|a)\s*gal(?:lon)?)?"
     ))
 });
-static COMMISSION_WORD: Lazy<FoldedRegex> = Lazy::new(|| ci(r"(?i)\bcommiss?ion(?:ed)?\b"));
-static FUEL_WORD: Lazy<FoldedRegex> =
-    Lazy::new(|| ci(r"(?i)\b(?:gas|fuel|gallons?|diesel|cents?)\b|¢"));
+static COMMISSION_WORD: Lazy<Regex> = Lazy::new(|| re(r"(?i)\bcommiss?ion(?:ed)?\b"));
+static FUEL_WORD: Lazy<Regex> = Lazy::new(|| re(r"(?i)\b(?:gas|fuel|gallons?|diesel|cents?)\b|¢"));
 
 /// Cents per gallon of one written amount: "$0.80" / ".50" are dollars; "60 cent", "25¢",
 /// "25 cpg" are cents.
@@ -653,8 +646,7 @@ fn fuel_margin_and_commission(d: &Scan, ex: &mut Extraction) {
     if !per_gallon && !margin_word {
         return;
     }
-    let text = d.lower();
-    let h = &d.hay;
+    let text = d.text;
     let gated = |on: bool| if on { text } else { "" };
     let mut hits: Vec<(usize, usize, bool, f64, Option<f64>)> = Vec::new();
     for (re, label_first, on) in [
@@ -663,7 +655,7 @@ fn fuel_margin_and_commission(d: &Scan, ex: &mut Extraction) {
         (&*MARGIN_LABEL_FIRST, true, margin_word),
     ] {
         // An empty text where the gate is shut: offsets of matches still index `text`.
-        for c in re.on(h).captures_iter(gated(on)) {
+        for c in re.captures_iter(gated(on)) {
             let Some(m) = c.get(0) else { continue };
             let u1 = c.name("u1").map(|u| u.as_str());
             let u2 = c.name("u2").map(|u| u.as_str());
@@ -694,7 +686,7 @@ fn fuel_margin_and_commission(d: &Scan, ex: &mut Extraction) {
                 .and_then(|a2| cents(a2.as_str(), u2.or(u1), per_gallon));
             let kind = c.name("kind").map(|k| k.as_str().to_ascii_lowercase());
             let commission = kind.as_deref().is_some_and(|k| k.starts_with("commis"))
-                || sentence_has_commission(h, m.start(), m.end());
+                || sentence_has_commission(text, m.start(), m.end());
             hits.push((m.start(), m.end(), commission, lo, hi));
         }
     }
@@ -711,21 +703,20 @@ fn fuel_margin_and_commission(d: &Scan, ex: &mut Extraction) {
         ex.push(d.fact(name, value_of(lo, hi), Some("cents/gallon"), s, e));
     }
     // A commission site with no figure: the dealer does not own the fuel margin.
-    if let Some(m) = COMMISSION_WORD.on(h).find_iter(text).find(|m| {
+    if let Some(m) = COMMISSION_WORD.find_iter(text).find(|m| {
         let sent = crate::text::sentence_before(text, m.start(), 80);
         let after: String = text.get(m.end()..).unwrap_or("").chars().take(30).collect();
-        FUEL_WORD.on(h).is_match(sent) || FUEL_WORD.on(h).is_match(&after)
+        FUEL_WORD.is_match(sent) || FUEL_WORD.is_match(&after)
     }) {
         ex.mentions
             .push(d.mention("commission_site", m.start(), m.end()));
     }
 }
 
-fn sentence_has_commission(h: &Hay, s: usize, e: usize) -> bool {
-    let text = h.text();
+fn sentence_has_commission(text: &str, s: usize, e: usize) -> bool {
     let before = crate::text::sentence_before(text, s, 40);
     let after: String = text.get(e..).unwrap_or("").chars().take(20).collect();
-    COMMISSION_WORD.on(h).is_match(before) || COMMISSION_WORD.on(h).is_match(&after)
+    COMMISSION_WORD.is_match(before) || COMMISSION_WORD.is_match(&after)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -738,61 +729,60 @@ const PERIOD_AFTER: &str = r"\s*\+?\s*(?:(?:/|per|a|an|each)\s*(?P<p>month|mth|m
 /// A store label followed by "sale": part of every store-sales pattern but
 /// [`INSIDE_LABEL_DOLLAR`] and [`INSIDE_NO_PERIOD`] (their store words and "sales" spelled by or
 /// inside [`STORE_LABEL`]), so a text without it cannot match them. Used as a gate only.
-static STORE_SALES: Lazy<FoldedRegex> = Lazy::new(|| ci(&format!(r"(?i){STORE_LABEL}\s+sale")));
-static INSIDE_LABEL_FIRST: Lazy<FoldedRegex> = Lazy::new(|| {
-    ci(&format!(
+static STORE_SALES: Lazy<Regex> = Lazy::new(|| re(&format!(r"(?i){STORE_LABEL}\s+sale")));
+static INSIDE_LABEL_FIRST: Lazy<Regex> = Lazy::new(|| {
+    re(&format!(
         r"(?i)\b{STORE_LABEL}\s+sales?\b[^$\d.!?]{{0,40}}?{}{PERIOD_AFTER}",
         range_pat()
     ))
 });
-static INSIDE_AMOUNT_FIRST: Lazy<FoldedRegex> = Lazy::new(|| {
-    ci(&format!(
+static INSIDE_AMOUNT_FIRST: Lazy<Regex> = Lazy::new(|| {
+    re(&format!(
         r"(?i){}{PERIOD_AFTER}\s*(?:in\s+)?{STORE_LABEL}\s+sales?\b",
         range_pat()
     ))
 });
-static INSIDE_LABEL_DOLLAR: Lazy<FoldedRegex> = Lazy::new(|| {
-    ci(&format!(
+static INSIDE_LABEL_DOLLAR: Lazy<Regex> = Lazy::new(|| {
+    re(&format!(
         r"(?i)\b(?:market|store|inside|c-store|merchandise)\s*:?\s*\$(?P<a1>{NUM})(?P<m1>{MULT}){PERIOD_AFTER}"
     ))
 });
-static INSIDE_YEAR_LABEL: Lazy<FoldedRegex> = Lazy::new(|| {
-    ci(&format!(
+static INSIDE_YEAR_LABEL: Lazy<Regex> = Lazy::new(|| {
+    re(&format!(
         r"(?i)\b(?:(?:19|20)\d\d|annual|yearly)\s+{STORE_LABEL}\s+sales?\s*(?::|of|were|was|is)?\s*\$\s?(?P<a1>{NUM})(?P<m1>{MULT})"
     ))
 });
-static INSIDE_SHARED_PERIOD: Lazy<FoldedRegex> = Lazy::new(|| {
-    ci(&format!(
+static INSIDE_SHARED_PERIOD: Lazy<Regex> = Lazy::new(|| {
+    re(&format!(
         r"(?i)\$?(?P<a1>{NUM})(?P<m1>{MULT})\s+(?:inside|in-store|store)\s+sales?\s+and\s+[^.!?]{{0,40}}?(?:/|per|a)\s*(?P<p>month|mo|mth|day|year|yr)\b"
     ))
 });
-static INSIDE_NO_PERIOD: Lazy<FoldedRegex> = Lazy::new(|| {
-    ci(&format!(
+static INSIDE_NO_PERIOD: Lazy<Regex> = Lazy::new(|| {
+    re(&format!(
         r"(?i)(?:inside|in-store)(?:\s+sales?)?\s*:\s*\$\s?(?P<a1>{NUM})(?P<m1>{MULT})"
     ))
 });
-static INSIDE_CUT: Lazy<FoldedRegex> =
-    Lazy::new(|| ci(r"(?i)\b(?:inside|in-store)\s+sales?\b[^.!?$\d]{0,30}?(?:\.\.\.|…)"));
-static MARGIN_AFTER_SALES: Lazy<FoldedRegex> = Lazy::new(|| {
-    ci(
+static INSIDE_CUT: Lazy<Regex> =
+    Lazy::new(|| re(r"(?i)\b(?:inside|in-store)\s+sales?\b[^.!?$\d]{0,30}?(?:\.\.\.|…)"));
+static MARGIN_AFTER_SALES: Lazy<Regex> = Lazy::new(|| {
+    re(
         r"(?i)^\s*@\s*(?:almost|about|around|approx\.?|approximately|~|over|nearly)?\s*(?P<pct>\d{1,2}(?:\.\d+)?)\s*%\s*(?:GP\b|gross\s+profit|gross\s+margin|margin)",
     )
 });
-static MERCH_MARGIN: Lazy<FoldedRegex> = Lazy::new(|| {
-    ci(
+static MERCH_MARGIN: Lazy<Regex> = Lazy::new(|| {
+    re(
         r"(?i)\b(?:inside|in-store|merchandise|store|grocery|c-store)\s+(?:gross\s+)?(?:profit\s+)?margins?\s*(?:of|is|are|at|:|averag\w*|around|about|over|~|\s)*\s*(?P<pct>\d{1,2}(?:\.\d+)?)\s*%|(?P<pct2>\d{1,2}(?:\.\d+)?)\s*%\s*(?:gross\s+)?(?:profit\s+)?margins?\s+(?:on|in)\s+(?:inside|in-store|merchandise|store|grocery)",
     )
 });
 
 fn inside_sales_and_merchandise_margin(d: &Scan, ex: &mut Extraction) {
-    let text = d.lower();
-    let h = &d.hay;
+    let text = d.text;
     // Gates (see [`Scan::has`]); a pattern whose gate is shut scans an empty text (offsets still
     // index `text`). Every pattern but two holds a store label followed by "sale": one cheap
     // search for [`STORE_SALES`] (it finds the literal "sale" first) stands for that, where the
     // patterns that start with a number would each scan the whole text. The two others need
     // "$" and a store word; the margin pattern needs "margin".
-    let store_sales = d.has(&["sale"]) && STORE_SALES.on(h).is_match(text);
+    let store_sales = d.has(&["sale"]) && STORE_SALES.is_match(text);
     let dollar = d.has(&["$"]) && d.has(&["inside", "store", "market", "merch"]);
     let sales_text = if store_sales { text } else { "" };
     let dollar_text = if dollar { text } else { "" };
@@ -805,7 +795,7 @@ fn inside_sales_and_merchandise_margin(d: &Scan, ex: &mut Extraction) {
         (&*INSIDE_LABEL_DOLLAR, dollar_text),
         (&*INSIDE_SHARED_PERIOD, sales_text),
     ] {
-        for c in re.on(h).captures_iter(text) {
+        for c in re.captures_iter(text) {
             let Some(m) = c.get(0) else { continue };
             let period = c.name("p").or_else(|| c.name("p2")).map(|p| p.as_str());
             let (Some((lo, hi)), Some(k)) = (range_value(&c), period.and_then(per_month)) else {
@@ -815,7 +805,7 @@ fn inside_sales_and_merchandise_margin(d: &Scan, ex: &mut Extraction) {
             cands.push((m.start(), m.end(), lo, hi, k != 1.0));
         }
     }
-    for c in INSIDE_YEAR_LABEL.on(h).captures_iter(sales_text) {
+    for c in INSIDE_YEAR_LABEL.captures_iter(sales_text) {
         let Some(m) = c.get(0) else { continue };
         let (Some(a1), m1) = (c.name("a1"), c.name("m1").map(|m| m.as_str())) else {
             continue;
@@ -841,10 +831,7 @@ fn inside_sales_and_merchandise_margin(d: &Scan, ex: &mut Extraction) {
             .estimated(converted),
         );
         // "Market $150K+/Mth @ almost 50% GP": the margin right after the store sales.
-        if let Some(c) = text
-            .get(e..)
-            .and_then(|t| MARGIN_AFTER_SALES.on(h).captures(t))
-        {
+        if let Some(c) = text.get(e..).and_then(|t| MARGIN_AFTER_SALES.captures(t)) {
             if let (Some(m), Some(p)) = (c.get(0), c.name("pct")) {
                 if let Ok(v) = p.as_str().parse::<f64>() {
                     let off = e + (m.as_str().len() - m.as_str().trim_start().len());
@@ -859,7 +846,7 @@ fn inside_sales_and_merchandise_margin(d: &Scan, ex: &mut Extraction) {
             }
         }
     } else {
-        for c in INSIDE_NO_PERIOD.on(h).captures_iter(dollar_text) {
+        for c in INSIDE_NO_PERIOD.captures_iter(dollar_text) {
             if let Some(m) = c.get(0) {
                 let q = d.quote(m.start(), m.end());
                 ex.ask(format!(
@@ -867,14 +854,14 @@ fn inside_sales_and_merchandise_margin(d: &Scan, ex: &mut Extraction) {
                 ));
             }
         }
-        if let Some(m) = INSIDE_CUT.on(h).find(sales_text) {
+        if let Some(m) = INSIDE_CUT.find(sales_text) {
             let q = d.quote(m.start(), m.end());
             ex.ask(format!(
                 "The text is cut off at \"{q}\": what are the inside sales per month?"
             ));
         }
     }
-    if let Some(c) = MERCH_MARGIN.on(h).captures(margin_text) {
+    if let Some(c) = MERCH_MARGIN.captures(margin_text) {
         let p = c.name("pct").or_else(|| c.name("pct2"));
         if let (Some(m), Some(p)) = (c.get(0), p) {
             if let Ok(v) = p.as_str().parse::<f64>() {
@@ -892,8 +879,8 @@ fn inside_sales_and_merchandise_margin(d: &Scan, ex: &mut Extraction) {
     }
 }
 
-static LOTTERY_SALES: Lazy<FoldedRegex> = Lazy::new(|| {
-    ci(&format!(
+static LOTTERY_SALES: Lazy<Regex> = Lazy::new(|| {
+    re(&format!(
         r"(?i)\b(?:lotto|lottery)\s+(?:ticket\s+)?sales?\b[^$\d.!?]{{0,30}}?\$?(?P<a1>{NUM})(?P<m1>{MULT}){PERIOD_AFTER}|\$(?P<b1>{NUM})(?P<n1>{MULT})\s*(?:/|per|a)\s*(?P<q>month|mo|week|wk|year|yr)\b\s*(?:in\s+|of\s+)?(?:lotto|lottery)"
     ))
 });
@@ -902,8 +889,7 @@ fn lottery(d: &Scan, ex: &mut Extraction) {
     if !d.has(&["lott"]) {
         return;
     }
-    let h = &d.hay;
-    for c in LOTTERY_SALES.on(h).captures_iter(d.lower()) {
+    for c in LOTTERY_SALES.captures_iter(d.text) {
         let Some(m) = c.get(0) else { continue };
         if is_negated(d.text, m.start()) || is_projection(d.text, m.start()) {
             continue;
@@ -1008,35 +994,34 @@ fn rent(d: &Scan, listing: &Listing, ex: &mut Extraction) {
     }
 }
 
-static LEASE_PLUS: Lazy<FoldedRegex> = Lazy::new(|| {
-    ci(r"(?i)\b(?P<y1>\d{1,2})\s*\+\s*(?P<y2>\d{1,2})\s*-?\s*(?:years?|yrs?)\s*lease\b")
+static LEASE_PLUS: Lazy<Regex> = Lazy::new(|| {
+    re(r"(?i)\b(?P<y1>\d{1,2})\s*\+\s*(?P<y2>\d{1,2})\s*-?\s*(?:years?|yrs?)\s*lease\b")
 });
-static LEASE_YEARS: Lazy<FoldedRegex> = Lazy::new(|| {
-    ci(
+static LEASE_YEARS: Lazy<Regex> = Lazy::new(|| {
+    re(
         r"(?i)\blease\s*(?:term\s*)?(?:of|for|:|is|has|with)?\s*(?P<y1>\d{1,2})\s*(?:more\s+)?(?:years?|yrs?)(?:\s*(?:left|remaining))?(?:\s*(?:plus|\+|with|and)\s*(?:an?\s+|one\s+|two\s+|2\s*x\s*)?(?P<y2>\d{1,2})\s*-?\s*(?:years?|yrs?)?\s*(?:renewal\s+)?options?)?",
     )
 });
-static YEARS_LEFT_ON_LEASE: Lazy<FoldedRegex> = Lazy::new(|| {
-    ci(
+static YEARS_LEFT_ON_LEASE: Lazy<Regex> = Lazy::new(|| {
+    re(
         r"(?i)\b(?P<y1>\d{1,2})\s*(?:years?|yrs?)\s*(?:left|remaining)\s*on\s*(?:the\s*)?lease(?:\s*(?:plus|\+|with)\s*(?:an?\s+)?(?P<y2>\d{1,2})\s*-?\s*(?:years?|yrs?)?\s*(?:renewal\s+)?options?)?",
     )
 });
-static YEAR_LEASE: Lazy<FoldedRegex> = Lazy::new(|| {
-    ci(
+static YEAR_LEASE: Lazy<Regex> = Lazy::new(|| {
+    re(
         r"(?i)\b(?P<y1>\d{1,2})\s*-?\s*(?:years?|yrs?)\s*(?:NNN\s+|ground\s+|new\s+|triple\s+net\s+)?lease(?:\s*(?:plus|\+|with)\s*(?:an?\s+)?(?P<y2>\d{1,2})\s*-?\s*(?:years?|yrs?)?\s*(?:renewal\s+)?options?)?",
     )
 });
-static LEASE_EXPIRES: Lazy<FoldedRegex> = Lazy::new(|| {
-    ci(
+static LEASE_EXPIRES: Lazy<Regex> = Lazy::new(|| {
+    re(
         r"(?i)\blease\s*(?:expires|expiring|ends|runs\s+(?:through|until)|through|until|expiration\s*:?)\s*(?:in\s+|on\s+)?(?:[A-Za-z]+\.?\s+)?(?:\d{1,2},?\s+)?(?P<yr>(?:19|20)\d\d)\b",
     )
 });
-static MONTH_TO_MONTH: Lazy<FoldedRegex> = Lazy::new(|| ci(r"(?i)\bmonth[- ]to[- ]month\b"));
+static MONTH_TO_MONTH: Lazy<Regex> = Lazy::new(|| re(r"(?i)\bmonth[- ]to[- ]month\b"));
 static YEAR_IN_TEXT: Lazy<Regex> = Lazy::new(|| re(r"\b(?P<yr>(?:19|20)\d\d)\b"));
 
 fn lease(d: &Scan, listing: &Listing, year: Option<i32>, ex: &mut Extraction) {
-    let text = d.lower();
-    let h = &d.hay;
+    let text = d.text;
     // Every lease pattern needs "lease"; month-to-month needs "month".
     let lease_text = if d.has(&["lease"]) { text } else { "" };
     let month_text = if d.has(&["month"]) { text } else { "" };
@@ -1046,7 +1031,7 @@ fn lease(d: &Scan, listing: &Listing, year: Option<i32>, ex: &mut Extraction) {
         &*LEASE_YEARS,
         &*YEAR_LEASE,
     ] {
-        if let Some(c) = re.on(h).captures(lease_text) {
+        if let Some(c) = re.captures(lease_text) {
             let (Some(m), Some(y1)) = (c.get(0), c.name("y1")) else {
                 continue;
             };
@@ -1072,7 +1057,7 @@ fn lease(d: &Scan, listing: &Listing, year: Option<i32>, ex: &mut Extraction) {
             return;
         }
     }
-    if let Some(m) = MONTH_TO_MONTH.on(h).find(month_text) {
+    if let Some(m) = MONTH_TO_MONTH.find(month_text) {
         let sent = crate::text::sentence_before(text, m.start(), 60);
         let after: String = text.get(m.end()..).unwrap_or("").chars().take(20).collect();
         if sent.to_ascii_lowercase().contains("lease")
@@ -1089,7 +1074,7 @@ fn lease(d: &Scan, listing: &Listing, year: Option<i32>, ex: &mut Extraction) {
             return;
         }
     }
-    if let Some(c) = LEASE_EXPIRES.on(h).captures(lease_text) {
+    if let Some(c) = LEASE_EXPIRES.captures(lease_text) {
         if let (Some(m), Some(yr)) = (c.get(0), c.name("yr")) {
             match (yr.as_str().parse::<i32>().ok(), year) {
                 (Some(y), Some(now)) => {
@@ -1114,7 +1099,7 @@ fn lease(d: &Scan, listing: &Listing, year: Option<i32>, ex: &mut Extraction) {
     }
     if let Some(exp) = listing.lease_expiration.as_deref() {
         let f = Scan::new(exp, Source::Field("lease_expiration"));
-        if MONTH_TO_MONTH.on(&f.hay).is_match(f.lower()) {
+        if MONTH_TO_MONTH.is_match(exp) {
             ex.push(f.fact(
                 "lease_years_remaining",
                 FactValue::Number(0.0),
@@ -1152,31 +1137,30 @@ fn lease(d: &Scan, listing: &Listing, year: Option<i32>, ex: &mut Extraction) {
 // Tanks and environmental status
 // ---------------------------------------------------------------------------------------------
 
-static TANK_YEAR: Lazy<FoldedRegex> = Lazy::new(|| {
-    ci(
+static TANK_YEAR: Lazy<Regex> = Lazy::new(|| {
+    re(
         r"(?i)\b(?:tanks?|USTs?)\b[^.!?]{0,40}?\b(?:replaced|installed|upgraded|put\s+in|new|built)\s*(?:in\s*)?(?P<yr>(?:19|20)\d\d)\b|\b(?P<yr2>(?:19|20)\d\d)\s+(?:(?:double|single)[- ]?wall(?:ed)?\s+|fiberglass\s+|new\s+|steel\s+)*(?:tanks|USTs)\b|\b(?:tanks?|USTs?)\s*(?:\(|from\s+|installed\s+in\s+|dated?\s+)(?P<yr3>(?:19|20)\d\d)\b",
     )
 });
-static TANK_AGE: Lazy<FoldedRegex> = Lazy::new(|| {
-    ci(
+static TANK_AGE: Lazy<Regex> = Lazy::new(|| {
+    re(
         r"(?i)\b(?:tanks?|USTs?)\b[^.!?\d]{0,20}?(?P<cmp>less\s+than|under|only|about|around|approximately)?\s*(?P<n>\d{1,2})\s*(?:years?|yrs?)\s*old\b",
     )
 });
-static TANK_NEW: Lazy<FoldedRegex> = Lazy::new(|| {
-    ci(
+static TANK_NEW: Lazy<Regex> = Lazy::new(|| {
+    re(
         r"(?i)\b(?:brand[- ]new|new)\s+(?:[\w-]+\s+){0,4}?(?:tanks|USTs?|underground\s+storage\s+tanks)\b",
     )
 });
-static TANK_WALL: Lazy<FoldedRegex> =
-    Lazy::new(|| ci(r"(?i)\b(?P<w>double|single)[- ]?wall(?:ed)?\b"));
-static NEEDS: Lazy<FoldedRegex> =
-    Lazy::new(|| ci(r"(?i)\b(?:needs?|require[sd]?|will\s+need|must\s+replace|replace)\s*$"));
+static TANK_WALL: Lazy<Regex> = Lazy::new(|| re(r"(?i)\b(?P<w>double|single)[- ]?wall(?:ed)?\b"));
+static NEEDS: Lazy<Regex> =
+    Lazy::new(|| re(r"(?i)\b(?:needs?|require[sd]?|will\s+need|must\s+replace|replace)\s*$"));
 
 fn tanks(d: &Scan, t: &Scan, year: Option<i32>, ex: &mut Extraction) {
     // The tank patterns need "tank" or "ust" (UST, USTs); the wall pattern needs "wall".
     let tank_words: &[&str] = &["tank", "ust"];
-    let text = if d.has(tank_words) { d.lower() } else { "" };
-    if let Some(c) = TANK_YEAR.on(&d.hay).captures(text) {
+    let text = if d.has(tank_words) { d.text } else { "" };
+    if let Some(c) = TANK_YEAR.captures(text) {
         let yr = c
             .name("yr")
             .or_else(|| c.name("yr2"))
@@ -1199,8 +1183,7 @@ fn tanks(d: &Scan, t: &Scan, year: Option<i32>, ex: &mut Extraction) {
         if !s.has(tank_words) {
             continue;
         }
-        let (h, text) = (&s.hay, s.lower());
-        if let Some(c) = TANK_AGE.on(h).captures(text) {
+        if let Some(c) = TANK_AGE.captures(s.text) {
             if let (Some(m), Some(n)) = (
                 c.get(0),
                 c.name("n").and_then(|n| n.as_str().parse::<f64>().ok()),
@@ -1215,9 +1198,9 @@ fn tanks(d: &Scan, t: &Scan, year: Option<i32>, ex: &mut Extraction) {
                 break;
             }
         }
-        if let Some(m) = TANK_NEW.on(h).find_iter(text).find(|m| {
-            let before = crate::text::sentence_before(text, m.start(), 30);
-            !NEEDS.on(h).is_match(before) && !is_hypothetical(text, m.start(), 30)
+        if let Some(m) = TANK_NEW.find_iter(s.text).find(|m| {
+            let before = crate::text::sentence_before(s.text, m.start(), 30);
+            !NEEDS.is_match(before) && !is_hypothetical(s.text, m.start(), 30)
         }) {
             ex.push(s.fact(
                 "tank_age_years",
@@ -1232,18 +1215,18 @@ fn tanks(d: &Scan, t: &Scan, year: Option<i32>, ex: &mut Extraction) {
         if !s.has(&["wall"]) {
             continue;
         }
-        let (h, text) = (&s.hay, s.lower());
-        if let Some(c) = TANK_WALL.on(h).captures(text) {
+        if let Some(c) = TANK_WALL.captures(s.text) {
             if let (Some(m), Some(w)) = (c.get(0), c.name("w")) {
                 // Only about tanks: "double wall" near tank words.
-                let around: String = text
+                let around: String = s
+                    .text
                     .get(m.start()..)
                     .unwrap_or("")
                     .chars()
                     .take(60)
                     .collect();
-                let before = crate::text::sentence_before(text, m.start(), 60);
-                if TANK_CONTEXT.on(h).is_match(&around) || TANK_CONTEXT.on(h).is_match(before) {
+                let before = crate::text::sentence_before(s.text, m.start(), 60);
+                if TANK_CONTEXT.is_match(&around) || TANK_CONTEXT.is_match(before) {
                     ex.push(s.fact(
                         "tank_wall",
                         FactValue::Text(w.as_str().to_ascii_lowercase()),
@@ -1258,23 +1241,23 @@ fn tanks(d: &Scan, t: &Scan, year: Option<i32>, ex: &mut Extraction) {
     }
 }
 
-static ENV_OPEN_EXPLICIT: Lazy<FoldedRegex> = Lazy::new(|| {
-    ci(
+static ENV_OPEN_EXPLICIT: Lazy<Regex> = Lazy::new(|| {
+    re(
         r"(?i)\b(?:remediation|clean[- ]?up|monitoring)\s+(?:is\s+|still\s+)*(?:ongoing|in\s+progress|pending|underway|under\s+way|continuing|not\s+(?:yet\s+)?(?:complete|completed|finished))\b|\bongoing\s+(?:remediation|clean[- ]?up|monitoring)\b|\b(?:open|active)\s+(?:LUST|leak|remediation|contamination|case|file)\b|\bmonitoring\s+wells?\b|\bcontamination\s+(?:was\s+|has\s+been\s+)?(?:found|detected|present|identified)\b|\bsold\s+as[- ]is\b",
     )
 });
-static ENV_DONE: Lazy<FoldedRegex> = Lazy::new(|| {
-    ci(
+static ENV_DONE: Lazy<Regex> = Lazy::new(|| {
+    re(
         r"(?i)\bno\s+further\s+action\b|\bNFA\b|\bclosure\s+letter\b|\b(?:remediation|clean[- ]?up)\s+(?:was\s+|has\s+been\s+|is\s+)?(?:completed?|finished|done|closed)\b|\b(?:completed|finished)\s+(?:the\s+)?(?:remediation|clean[- ]?up)\b|\bcase\s+(?:is\s+)?closed\b|\bclosed\s+(?:LUST|leak)\s+(?:case|incident|file)\b",
     )
 });
-static ENV_CLEAN: Lazy<FoldedRegex> = Lazy::new(|| {
-    ci(
+static ENV_CLEAN: Lazy<Regex> = Lazy::new(|| {
+    re(
         r"(?i)\bphase\s*(?:I|1|one)\b(?:\s+ESA)?\s+(?:is\s+|was\s+)?(?:clean|completed?|passed|available|on\s+file|done)\b|\bclean\s+(?:phase|environmental)\b|\bno\s+environmental\s+(?:issues?|problems?|concerns?)\b|\benvironmentally\s+clean\b",
     )
 });
-static ENV_RISK_WORD: Lazy<FoldedRegex> = Lazy::new(|| {
-    ci(
+static ENV_RISK_WORD: Lazy<Regex> = Lazy::new(|| {
+    re(
         r"(?i)\b(?:LUST|leak(?:s|ing|ed|age)?|contaminat\w*|remediat\w*|spills?|EPA\s+(?:issues?|violations?|clean[- ]?up|remediation|case|order|problems?)|environmental\s+(?:issues?|problems?|concerns?|violations?))\b",
     )
 });
@@ -1311,15 +1294,13 @@ const ENV_CLEAN_WORDS: &[&str] = &["phase", "clean", "environmental"];
 
 fn environmental(d: &Scan, ex: &mut Extraction) {
     // A pattern whose gate is shut scans an empty text.
-    let h = &d.hay;
-    let gated = |words: &[&str]| if d.has(words) { d.lower() } else { "" };
-    let pick = |re: &FoldedRegex, text: &'_ str| {
-        re.on(h)
-            .find_iter(text)
+    let gated = |words: &[&str]| if d.has(words) { d.text } else { "" };
+    let pick = |re: &Regex, text: &'_ str| {
+        re.find_iter(text)
             .find(|m| !is_negated(text, m.start()))
             .map(|m| (m.start(), m.end()))
     };
-    let first = |re: &FoldedRegex, text: &'_ str| re.on(h).find(text).map(|m| (m.start(), m.end()));
+    let first = |re: &Regex, text: &'_ str| re.find(text).map(|m| (m.start(), m.end()));
     let (status, m) = if let Some(m) = pick(&ENV_OPEN_EXPLICIT, gated(ENV_OPEN_WORDS)) {
         ("open", Some(m))
     } else if let Some(m) = first(&ENV_DONE, gated(ENV_DONE_WORDS)) {
@@ -1364,22 +1345,22 @@ static BRAND: Lazy<Regex> = Lazy::new(|| {
         r"\b(?P<b>ExxonMobil|Exxon|EXXON|Mobil|MOBIL|Chevron|CHEVRON|Texaco|TEXACO|Valero|VALERO|Sunoco|SUNOCO|Citgo|CITGO|CITGO|Phillips\s+66|PHILLIPS\s+66|ConocoPhillips|Conoco|CONOCO|ARCO|Arco|Sinclair|SINCLAIR|Circle\s+K|CIRCLE\s+K|Marathon|MARATHON|Shell|SHELL|BP|Gulf|GULF|Amoco|AMOCO|Cenex|CENEX|Union\s+76|Speedway|SPEEDWAY)\b(?P<next>\s+\w+)?",
     )
 });
-static UNBRANDED: Lazy<FoldedRegex> =
-    Lazy::new(|| ci(r"(?i)\b(?:unbranded|no[- ]brand|non[- ]branded|open\s+dealer)\b"));
-static BRANDED_WORD: Lazy<FoldedRegex> =
-    Lazy::new(|| ci(r"(?i)\b(?:branded|major\s+brand|national\s+brand)\b"));
-static SUPPLY_YEARS_LEFT: Lazy<FoldedRegex> = Lazy::new(|| {
-    ci(
+static UNBRANDED: Lazy<Regex> =
+    Lazy::new(|| re(r"(?i)\b(?:unbranded|no[- ]brand|non[- ]branded|open\s+dealer)\b"));
+static BRANDED_WORD: Lazy<Regex> =
+    Lazy::new(|| re(r"(?i)\b(?:branded|major\s+brand|national\s+brand)\b"));
+static SUPPLY_YEARS_LEFT: Lazy<Regex> = Lazy::new(|| {
+    re(
         r"(?i)\b(?P<n>\d{1,2})\s*(?:years?|yrs?)\s*(?:left|remaining)\s*on\s*(?:the\s*)?(?:fuel\s+|supply\s+|branded\s+|brand\s+|dealer\s+|jobber\s+)*(?:contract|agreement)\b",
     )
 });
-static SUPPLY_EXPIRES: Lazy<FoldedRegex> = Lazy::new(|| {
-    ci(
+static SUPPLY_EXPIRES: Lazy<Regex> = Lazy::new(|| {
+    re(
         r"(?i)\b(?:supply|fuel|branded|brand|jobber)\s+(?:contract|agreement)\s*(?:expires|ends|runs\s+(?:through|until)|through|until|is\s+up)\s*(?:in\s+|on\s+)?(?:[A-Za-z]+\.?\s+)?(?P<yr>(?:19|20)\d\d)\b",
     )
 });
-static SUPPLY_UP_SOON: Lazy<FoldedRegex> = Lazy::new(|| {
-    ci(
+static SUPPLY_UP_SOON: Lazy<Regex> = Lazy::new(|| {
+    re(
         r"(?i)\b(?:fuel\s+supply|supply\s+(?:contract|agreement)|fuel\s+(?:contract|agreement))\s+(?:is\s+up|expires|ends|renews)\s+(?:in|this)\s+(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|spring|summer|fall|autumn|winter)\b",
     )
 });
@@ -1449,8 +1430,8 @@ fn brand_and_supply(d: &Scan, t: &Scan, year: Option<i32>, ex: &mut Extraction) 
                     "brand",
                     FactValue::Text("unbranded".into()),
                     None,
-                    m.start,
-                    m.end,
+                    m.start(),
+                    m.end(),
                 ));
                 break;
             }
@@ -1458,18 +1439,17 @@ fn brand_and_supply(d: &Scan, t: &Scan, year: Option<i32>, ex: &mut Extraction) 
     }
     for s in [t, d] {
         if let Some(m) = s.first_real(&BRANDED_WORD) {
-            ex.mentions.push(s.mention("branded", m.start, m.end));
+            ex.mentions.push(s.mention("branded", m.start(), m.end()));
             break;
         }
     }
     // The supply patterns need "contract", "agreement" or "supply".
-    let h = &d.hay;
     let text = if d.has(&["contract", "agreement", "supply"]) {
-        d.lower()
+        d.text
     } else {
         ""
     };
-    if let Some(c) = SUPPLY_YEARS_LEFT.on(h).captures(text) {
+    if let Some(c) = SUPPLY_YEARS_LEFT.captures(text) {
         if let (Some(m), Some(n)) = (
             c.get(0),
             c.name("n").and_then(|n| n.as_str().parse::<f64>().ok()),
@@ -1484,7 +1464,7 @@ fn brand_and_supply(d: &Scan, t: &Scan, year: Option<i32>, ex: &mut Extraction) 
             return;
         }
     }
-    if let Some(c) = SUPPLY_EXPIRES.on(h).captures(text) {
+    if let Some(c) = SUPPLY_EXPIRES.captures(text) {
         if let (Some(m), Some(yr)) = (
             c.get(0),
             c.name("yr").and_then(|y| y.as_str().parse::<i32>().ok()),
@@ -1510,7 +1490,7 @@ fn brand_and_supply(d: &Scan, t: &Scan, year: Option<i32>, ex: &mut Extraction) 
             }
         }
     }
-    if let Some(m) = SUPPLY_UP_SOON.on(h).find(text) {
+    if let Some(m) = SUPPLY_UP_SOON.find(text) {
         ex.push(
             d.fact(
                 "supply_contract_years_remaining",
@@ -1528,15 +1508,15 @@ fn brand_and_supply(d: &Scan, t: &Scan, year: Option<i32>, ex: &mut Extraction) 
 // Owner involvement and financing
 // ---------------------------------------------------------------------------------------------
 
-static SEMI_ABSENTEE: Lazy<FoldedRegex> =
-    Lazy::new(|| ci(r"(?i)\bsemi[- ]?absentee(?:[- ](?:run|ran|owned|owner|operated))?\b"));
-static ABSENTEE: Lazy<FoldedRegex> = Lazy::new(|| {
-    ci(
+static SEMI_ABSENTEE: Lazy<Regex> =
+    Lazy::new(|| re(r"(?i)\bsemi[- ]?absentee(?:[- ](?:run|ran|owned|owner|operated))?\b"));
+static ABSENTEE: Lazy<Regex> = Lazy::new(|| {
+    re(
         r"(?i)\b(?:fully\s+|100%\s+)?absentee(?:[- ](?:run|ran|owned|owner|operated))?\b|\babsent\s+owner\b|\bowner\s+is\s+absent(?:ee)?\b|\b100%\s+employee[- ]operated\b|\bemployee[- ]run\b|\bmanage(?:r|ment)\s+in\s+place\b",
     )
 });
-static OWNER_OPERATED: Lazy<FoldedRegex> = Lazy::new(|| {
-    ci(
+static OWNER_OPERATED: Lazy<Regex> = Lazy::new(|| {
+    re(
         r"(?i)\bowner[- ](?:operated|run|managed)\b|\bfamily[- ](?:run|operated)\b|\boperated\s+by\s+(?:the\s+)?owners?\b|\bowners?\s+(?:works?|working)\s+(?:in\s+)?the\s+(?:store|business)\b",
     )
 });
@@ -1553,11 +1533,11 @@ fn owner_involvement(d: &Scan, t: &Scan, ex: &mut Extraction) {
             (&*ABSENTEE, "absentee"),
             (&*OWNER_OPERATED, "owner_operated"),
         ] {
-            let text = s.lower();
-            if let Some(m) = re.on(&s.hay).find_iter(text).find(|m| {
+            if let Some(m) = re.find_iter(s.text).find(|m| {
                 // "semi-absentee" also contains "absentee".
-                let semi = value == "absentee" && preceded_by_semi(text, m.start());
-                let unreal = is_negated(text, m.start()) || is_hypothetical(text, m.start(), 30);
+                let semi = value == "absentee" && preceded_by_semi(s.text, m.start());
+                let unreal =
+                    is_negated(s.text, m.start()) || is_hypothetical(s.text, m.start(), 30);
                 !(unreal || semi)
             }) {
                 ex.push(s.fact(
@@ -1583,18 +1563,18 @@ fn preceded_by_semi(text: &str, at: usize) -> bool {
         .unwrap_or(false)
 }
 
-static SELLER_FINANCING: Lazy<FoldedRegex> = Lazy::new(|| {
-    ci(
+static SELLER_FINANCING: Lazy<Regex> = Lazy::new(|| {
+    re(
         r"(?i)\b(?:seller|owner)\s+(?:financ\w*|carry|will\s+carry|will\s+finance|note)\b|\bseller[- ]financed\b",
     )
 });
-static SBA_PREQUAL: Lazy<FoldedRegex> = Lazy::new(|| {
-    ci(
+static SBA_PREQUAL: Lazy<Regex> = Lazy::new(|| {
+    re(
         r"(?i)\bSBA[- ](?:pre-?qualified|pre-?approved|approved|eligible)\b|\bpre-?(?:qualified|approved)\s+(?:for\s+)?(?:an?\s+)?SBA\b|\bSBA\s+financing\s+(?:is\s+)?available\b",
     )
 });
-static FINANCING_NEGATIVE: Lazy<FoldedRegex> = Lazy::new(|| {
-    ci(
+static FINANCING_NEGATIVE: Lazy<Regex> = Lazy::new(|| {
+    re(
         r"(?i)\bcash\s+only\b|\bno\s+SBA\b|\bnot\s+SBA[- ]eligible\b|\b(?:seller|owner)\s+financing\s+(?:is\s+)?required\b|\bmust\s+be\s+(?:seller|owner)[- ]financed\b",
     )
 });
@@ -1610,8 +1590,8 @@ fn financing(d: &Scan, t: &Scan, listing: &Listing, ex: &mut Extraction) {
                 "seller_financing",
                 FactValue::Flag(true),
                 None,
-                m.start,
-                m.end,
+                m.start(),
+                m.end(),
             ));
             break;
         }
@@ -1642,14 +1622,14 @@ fn financing(d: &Scan, t: &Scan, listing: &Listing, ex: &mut Extraction) {
                 "sba_prequalified",
                 FactValue::Flag(true),
                 None,
-                m.start,
-                m.end,
+                m.start(),
+                m.end(),
             ));
             break;
         }
     }
     for s in [d, t, &f] {
-        if let Some(m) = FINANCING_NEGATIVE.on(&s.hay).find(s.lower()) {
+        if let Some(m) = FINANCING_NEGATIVE.find(s.text) {
             ex.mentions
                 .push(s.mention("financing_negative", m.start(), m.end()));
             break;
@@ -1661,8 +1641,8 @@ fn financing(d: &Scan, t: &Scan, listing: &Listing, ex: &mut Extraction) {
 // Location, profit centres, real estate
 // ---------------------------------------------------------------------------------------------
 
-static TRAFFIC: Lazy<FoldedRegex> = Lazy::new(|| {
-    ci(&format!(
+static TRAFFIC: Lazy<Regex> = Lazy::new(|| {
+    re(&format!(
         r"(?i)(?P<a1>{NUM})(?P<m1>{MULT})\s*\+?\s*(?:cars|vehicles|vehicle\s+trips)\s*(?:(?:/|per|a)\s*day|daily)\b|(?P<b1>{NUM})(?P<n1>{MULT})\s*\+?\s*(?:VPD|AADT|ADT)\b|\b(?:AADT|ADT|VPD|daily\s+traffic(?:\s+count)?)\s*(?:of|is|:|=)?\s*(?:over\s+|about\s+|approx\.?\s+)?(?P<c1>{NUM})(?P<o1>{MULT})"
     ))
 });
@@ -1673,7 +1653,7 @@ fn traffic(d: &Scan, ex: &mut Extraction) {
     if !d.has(&["cars", "vehicle", "vpd", "adt", "traffic"]) {
         return;
     }
-    for c in TRAFFIC.on(&d.hay).captures_iter(d.lower()) {
+    for c in TRAFFIC.captures_iter(d.text) {
         let Some(m) = c.get(0) else { continue };
         let (a, mult) = if let Some(a) = c.name("a1") {
             (a, c.name("m1"))
@@ -1699,14 +1679,14 @@ fn traffic(d: &Scan, ex: &mut Extraction) {
     }
 }
 
-static CORNER: Lazy<FoldedRegex> = Lazy::new(|| {
-    ci(
+static CORNER: Lazy<Regex> = Lazy::new(|| {
+    re(
         r"(?i)\b(?:(?:hard|prime|signalized|signalled|lighted|busy|high[- ]traffic|main|major|very\s+busy)\s+)?(?:corner|intersection)\b(?P<next>\s+\w+)?|\btraffic\s+(?:light|signal)\b",
     )
 });
-static CAR_WASH: Lazy<FoldedRegex> = Lazy::new(|| ci(r"(?i)\b(?:hand\s+)?car\s*wash(?:es)?\b"));
-static FOOD: Lazy<FoldedRegex> = Lazy::new(|| {
-    ci(
+static CAR_WASH: Lazy<Regex> = Lazy::new(|| re(r"(?i)\b(?:hand\s+)?car\s*wash(?:es)?\b"));
+static FOOD: Lazy<Regex> = Lazy::new(|| {
+    re(
         r"(?i)\b(?:deli|full\s+kitchen|kitchen|QSR|restaurants?|subway|dunkin|pizza|fried\s+chicken|hot\s+food|food\s*service|fast[- ]food|taco|drive[- ]thru|drive[- ]through|food\s+court|sandwich(?:es)?)\b",
     )
 });
@@ -1718,19 +1698,19 @@ fn flags(d: &Scan, t: &Scan, ex: &mut Extraction) {
         }
         // corner, intersection, traffic light / signal.
         let text = if s.has(&["corner", "intersection", "traffic"]) {
-            s.lower()
+            s.text
         } else {
             ""
         };
-        for c in CORNER.on(&s.hay).captures_iter(text) {
+        for c in CORNER.captures_iter(text) {
             let Some(m) = c.get(0) else { continue };
             let next = c
                 .name("next")
                 .map(|n| n.as_str().trim().to_ascii_lowercase())
                 .unwrap_or_default();
             if ["store", "shop", "market", "deli", "bar"].contains(&next.as_str())
-                || is_negated(text, m.start())
-                || is_hypothetical(text, m.start(), 30)
+                || is_negated(s.text, m.start())
+                || is_hypothetical(s.text, m.start(), 30)
             {
                 continue;
             }
@@ -1769,27 +1749,27 @@ fn flags(d: &Scan, t: &Scan, ex: &mut Extraction) {
                 continue;
             }
             if let Some(m) = s.first_real(re) {
-                ex.push(s.fact(name, FactValue::Flag(true), None, m.start, m.end));
+                ex.push(s.fact(name, FactValue::Flag(true), None, m.start(), m.end()));
                 break;
             }
         }
     }
 }
 
-static RE_INCLUDED: Lazy<FoldedRegex> = Lazy::new(|| {
-    ci(
+static RE_INCLUDED: Lazy<Regex> = Lazy::new(|| {
+    re(
         r"(?i)\breal\s+estate\s+(?:is\s+)?included\b|\bincludes?\s+(?:the\s+)?(?:real\s+estate|land|property|building)\b|(?:\bwith|\bw/|\bplus|\+)\s*(?:the\s+)?(?:real\s+estate|property|land(?:\s+and\s+building)?)\b|(?:\band|&)\s+(?:the\s+)?real\s+estate\b|\bland\s+(?:and|&)\s+building\b|\bfee\s+simple\b|\bproperty\s+(?:is\s+)?included\b|\bsale\s+(?:price\s+)?(?:also\s+)?includes\b[^.!?]{0,60}?\b(?:real\s+estate|property|land|house|building|pad)\b|\bowner\s+will\s+sell\s+(?:the\s+)?property\b",
     )
 });
-static RE_NOT_INCLUDED: Lazy<FoldedRegex> = Lazy::new(|| {
-    ci(
+static RE_NOT_INCLUDED: Lazy<Regex> = Lazy::new(|| {
+    re(
         r"(?i)\breal\s+estate\s+(?:is\s+)?(?:not\s+included|available\s+separately|sold\s+separately)\b|\bwithout\s+(?:the\s+)?(?:real\s+estate|property)\b|\bfor\s+lease\b|\blease\s*(?:@|at|:|of|for)\s*\$|\b(?:base\s+)?rent\s*(?:is|of|:|@|=)?\s*\$|\bleased\b|\bground\s+lease\b|\bNNN\b|\bbusiness\s+only\b|\blease\s+\d{1,2}\s*(?:years?|yrs?)\b|\b\d{1,2}\s*\+\s*\d{1,2}\s*-?\s*(?:years?|yrs?)\s+lease\b|\b(?:years?|yrs?)\s+(?:left|remaining)\s+on\s+(?:the\s+)?lease\b|\blease\s+(?:is\s+)?(?:month[- ]to[- ]month|expires|expiring|ends|runs)\b|\b\d{1,2}\s*-?\s*(?:years?|yrs?)\s+(?:NNN\s+|ground\s+|new\s+)?lease\b",
     )
 });
 
 /// "Business only $199,999.00": a business-only price offered beside the asking price.
-static BUSINESS_ONLY_PRICE: Lazy<FoldedRegex> = Lazy::new(|| {
-    ci(&format!(
+static BUSINESS_ONLY_PRICE: Lazy<Regex> = Lazy::new(|| {
+    re(&format!(
         r"(?i)\bbusiness\s+only\s*(?:price\s*)?(?:is\s+|for\s+|at\s+|@\s*|:\s*|-\s*)?\$\s?(?P<a1>{NUM})(?P<m1>{MULT})"
     ))
 });
@@ -1820,14 +1800,11 @@ fn real_estate_two_ways(
         .or_else(|| ex.get("lease_years_remaining"))
         .map(|f| format!(" with a lease (\"{}\")", f.fact.quote))
         .unwrap_or_default();
-    let alternative = BUSINESS_ONLY_PRICE
-        .on(&d.hay)
-        .captures(d.lower())
-        .and_then(|c| {
-            let m = c.get(0)?;
-            let v = parse_amount(c.name("a1")?.as_str(), c.name("m1").map(|m| m.as_str()))?;
-            Some((m, v))
-        });
+    let alternative = BUSINESS_ONLY_PRICE.captures(d.text).and_then(|c| {
+        let m = c.get(0)?;
+        let v = parse_amount(c.name("a1")?.as_str(), c.name("m1").map(|m| m.as_str()))?;
+        Some((m, v))
+    });
     match (alternative, listing.asking_price) {
         (Some((m, business)), Some(asking)) if business >= 1.0 && business < asking as f64 => {
             let value = (asking as f64 - business).round();
@@ -1871,18 +1848,16 @@ fn real_estate(d: &Scan, t: &Scan, listing: &Listing, ex: &mut Extraction) {
         source: Source::Field(name),
     };
     let wording_in = [t, d].into_iter().find_map(|s| {
-        let text = s.lower();
         RE_INCLUDED
-            .on(&s.hay)
-            .find_iter(text)
+            .find_iter(s.text)
             .find(|m| {
                 // "rent $5,000/month (plus real estate taxes, ...)" is a cost, not the property.
-                let taxes = text.get(m.end()..).is_some_and(|a| {
+                let taxes = s.text.get(m.end()..).is_some_and(|a| {
                     a.trim_start()
                         .get(..3)
                         .is_some_and(|w| w.eq_ignore_ascii_case("tax"))
                 });
-                !taxes && !is_negated(text, m.start()) && !is_hypothetical(text, m.start(), 30)
+                !taxes && !is_negated(s.text, m.start()) && !is_hypothetical(s.text, m.start(), 30)
             })
             .map(|m| {
                 s.fact(
@@ -1898,8 +1873,8 @@ fn real_estate(d: &Scan, t: &Scan, listing: &Listing, ex: &mut Extraction) {
     // house or unit on the property ("The rental home currently is leased", fl-029), and not a
     // bare "leased" or "NNN", which also describe a landlord's income.
     let leasehold_wording = || {
-        let text = d.lower();
-        RE_NOT_INCLUDED.on(&d.hay).find_iter(text).find(|m| {
+        let text = d.text;
+        RE_NOT_INCLUDED.find_iter(text).find(|m| {
             let w = m.as_str().to_ascii_lowercase();
             let sentence = crate::text::sentence_before(text, m.start(), 200).to_ascii_lowercase();
             w != "leased"
@@ -1910,7 +1885,7 @@ fn real_estate(d: &Scan, t: &Scan, listing: &Listing, ex: &mut Extraction) {
         })
     };
     let wording_out = [d, t].into_iter().find_map(|s| {
-        RE_NOT_INCLUDED.on(&s.hay).find(s.lower()).map(|m| {
+        RE_NOT_INCLUDED.find(s.text).map(|m| {
             s.fact(
                 "real_estate_included",
                 FactValue::Flag(false),
@@ -1975,42 +1950,39 @@ fn real_estate(d: &Scan, t: &Scan, listing: &Listing, ex: &mut Extraction) {
     }
 }
 
-static HIGHWAY: Lazy<FoldedRegex> = Lazy::new(|| {
-    ci(
+static HIGHWAY: Lazy<Regex> = Lazy::new(|| {
+    re(
         r"(?i)\b(?:interstate|freeway|fwy|highway|hwy|turnpike|state\s+route|US\s*-?\s*\d{1,3}|I\s*-\s*\d{1,3}|route\s+\d{1,3}|exit\s+\d+|off[- ]ramp|on[- ]ramp)\b",
     )
 });
-static NO_COMPETITION: Lazy<FoldedRegex> = Lazy::new(|| {
-    ci(
+static NO_COMPETITION: Lazy<Regex> = Lazy::new(|| {
+    re(
         r"(?i)\bno\s+(?:nearby\s+)?competi(?:tion|tors?)\b|\bonly\s+(?:gas\s+)?station\s+(?:in|for|within)\b|\bno\s+other\s+(?:gas\s+)?stations?\b",
     )
 });
-static LOTTERY_WORD: Lazy<FoldedRegex> = Lazy::new(|| ci(r"(?i)\b(?:lotto|lottery)\b"));
-/// "ATM" in capitals only ("atm" is no ATM): the folded pattern finds every case, and
-/// [`mentions`] keeps the matches written `ATM`.
-static ATM: Lazy<FoldedRegex> = Lazy::new(|| ci(r"(?i)\batm\b"));
-static PROPANE: Lazy<FoldedRegex> = Lazy::new(|| ci(r"(?i)\bpropane\b"));
-static ALCOHOL: Lazy<FoldedRegex> =
-    Lazy::new(|| ci(r"(?i)\b(?:beer\s+(?:and|&)\s+wine|liquor|spirits|off[- ]sale)\b"));
-static OPEN_24: Lazy<FoldedRegex> =
-    Lazy::new(|| ci(r"(?i)\b(?:24\s*/\s*7|24\s*hours?|open\s+24)\b"));
-static GARAGE: Lazy<FoldedRegex> = Lazy::new(|| {
-    ci(r"(?i)\b(?:auto\s+repair|repair\s+(?:shop|bays?)|service\s+bays?|mechanic\s+shop|garage)\b")
+static LOTTERY_WORD: Lazy<Regex> = Lazy::new(|| re(r"(?i)\b(?:lotto|lottery)\b"));
+static ATM: Lazy<Regex> = Lazy::new(|| re(r"\bATM\b"));
+static PROPANE: Lazy<Regex> = Lazy::new(|| re(r"(?i)\bpropane\b"));
+static ALCOHOL: Lazy<Regex> =
+    Lazy::new(|| re(r"(?i)\b(?:beer\s+(?:and|&)\s+wine|liquor|spirits|off[- ]sale)\b"));
+static OPEN_24: Lazy<Regex> = Lazy::new(|| re(r"(?i)\b(?:24\s*/\s*7|24\s*hours?|open\s+24)\b"));
+static GARAGE: Lazy<Regex> = Lazy::new(|| {
+    re(r"(?i)\b(?:auto\s+repair|repair\s+(?:shop|bays?)|service\s+bays?|mechanic\s+shop|garage)\b")
 });
-static CASH_BUSINESS: Lazy<FoldedRegex> = Lazy::new(|| {
-    ci(
+static CASH_BUSINESS: Lazy<Regex> = Lazy::new(|| {
+    re(
         r"(?i)\b(?:unreported|off\s+the\s+books|under\s+the\s+table|cash\s+(?:income\s+)?not\s+reported)\b",
     )
 });
-static CLOSED: Lazy<FoldedRegex> = Lazy::new(|| {
-    ci(
+static CLOSED: Lazy<Regex> = Lazy::new(|| {
+    re(
         r"(?i)\b(?:currently\s+closed|vacant\s+(?:gas\s+)?station|not\s+(?:currently\s+)?operating|closed\s+(?:since|for))\b",
     )
 });
 
 fn mentions(d: &Scan, t: &Scan, ex: &mut Extraction) {
     // (kind, pattern, a keyword of each alternative; empty: no gate, see [`Scan::has`])
-    let list: [(&'static str, &FoldedRegex, &[&str]); 9] = [
+    let list: [(&'static str, &Regex, &[&str]); 9] = [
         ("highway", &HIGHWAY, &[]),
         (
             "no_competition",
@@ -2034,23 +2006,19 @@ fn mentions(d: &Scan, t: &Scan, ex: &mut Extraction) {
             if !words.is_empty() && !s.has(words) {
                 continue;
             }
-            let text = s.lower();
-            let hit = re.on(&s.hay).find_iter(text).find(|m| {
-                if kind == "atm" && s.text.get(m.range()) != Some("ATM") {
-                    return false;
-                }
+            let hit = re.find_iter(s.text).find(|m| {
                 // "no competition" is itself a negation; everything else must not be negated.
-                let negated = kind != "no_competition" && is_negated(text, m.start());
+                let negated = kind != "no_competition" && is_negated(s.text, m.start());
                 // ATM revenue that goes to a third party is not the buyer's.
                 let third_party = kind == "atm"
-                    && text.get(m.end()..).is_some_and(|a| {
+                    && s.text.get(m.end()..).is_some_and(|a| {
                         a.chars()
                             .take(40)
                             .collect::<String>()
                             .to_ascii_lowercase()
                             .contains("third party")
                     });
-                !(negated || third_party || is_hypothetical(text, m.start(), 30))
+                !(negated || third_party || is_hypothetical(s.text, m.start(), 30))
             });
             if let Some(m) = hit {
                 ex.mentions.push(s.mention(kind, m.start(), m.end()));
@@ -2059,10 +2027,7 @@ fn mentions(d: &Scan, t: &Scan, ex: &mut Extraction) {
         }
     }
     let cash_words = d.has(&["unreported", "books", "table", "cash"]);
-    if let Some(m) = cash_words
-        .then(|| CASH_BUSINESS.on(&d.hay).find(d.lower()))
-        .flatten()
-    {
+    if let Some(m) = cash_words.then(|| CASH_BUSINESS.find(d.text)).flatten() {
         ex.mentions
             .push(d.mention("cash_business", m.start(), m.end()));
     }
@@ -2070,7 +2035,6 @@ fn mentions(d: &Scan, t: &Scan, ex: &mut Extraction) {
 
 #[cfg(test)]
 mod tests {
-
     use super::*;
 
     fn listing(desc: &str) -> Listing {
