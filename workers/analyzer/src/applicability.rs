@@ -279,13 +279,12 @@ pub fn assess(listing: &Listing) -> Applicability {
         ));
     }
     // A province code or name in the state field is Canada whatever the country says (no US
-    // state shares one). A province's name in the city field only counts when the city says
-    // "Canada" or nothing else places the listing: "Ontario, CA" is a city in California, and
-    // "New Brunswick, NJ", "Yukon, OK" are US towns.
-    let city_in_canada = city.contains("canada")
-        || (state.is_empty()
-            && !country.eq_ignore_ascii_case("US")
-            && PROVINCE_NAMES.iter().any(|p| city.contains(p)));
+    // state shares one). A province's name in the city field only counts when nothing else
+    // places the listing: "Ontario, CA" is a city in California, and "New Brunswick, NJ",
+    // "Yukon, OK" are US towns. (The scraper reads "Ontario Canada" as province ON, country CA.)
+    let city_in_canada = state.is_empty()
+        && !country.eq_ignore_ascii_case("US")
+        && PROVINCE_NAMES.iter().any(|p| city.contains(p));
     if PROVINCES.iter().any(|p| state.eq_ignore_ascii_case(p))
         || PROVINCE_NAMES.iter().any(|p| state.eq_ignore_ascii_case(p))
         || city_in_canada
@@ -504,9 +503,10 @@ mod tests {
         x.state = None;
         x.country = None;
         assert!(!assess(&x).applicable);
-        // Nor a city that says Canada, even where a source put the country as the US.
-        x.city = Some("Ontario Canada (Relocatable)".into());
+        // A California town whose name holds "Canada" is in the US.
+        x.city = Some("La Canada Flintridge".into());
+        x.state = Some("CA".into());
         x.country = Some("US".into());
-        assert!(!assess(&x).applicable);
+        assert!(assess(&x).applicable);
     }
 }

@@ -161,6 +161,25 @@ pub fn parse_location(s: &str) -> Location {
     if t.is_empty() {
         return Location::default();
     }
+    // The country named last: "Ontario Canada", "Windsor, Ontario, Canada", "Toronto, Canada"
+    // (not "La Canada", a town, nor "La Canada Flintridge, CA").
+    let lower = t.to_ascii_lowercase();
+    if let Some(rest) = lower.strip_suffix("canada") {
+        let head = t[..rest.len()].trim_end();
+        let comma = head.ends_with(',');
+        let head = head.trim_end_matches(',').trim();
+        let inner = parse_location(head);
+        if inner.country.as_deref() == Some("CA") {
+            return inner;
+        }
+        if head.is_empty() || (comma && inner.state.is_none()) {
+            return Location {
+                city: (!head.is_empty()).then(|| collapse_ws(head)),
+                state: None,
+                country: Some("CA".into()),
+            };
+        }
+    }
     if let Some(code) = state_code(t) {
         // "Washington" alone is the state; "Washington, DC" is handled below.
         return loc(None, Some(code));
@@ -214,7 +233,8 @@ pub fn from_parts(locality: Option<&str>, region: Option<&str>) -> Location {
 /// True when the line reads as a location on its own (used for pasted text).
 pub fn looks_like_location(s: &str) -> bool {
     let t = s.trim();
-    !t.is_empty() && t.len() <= 80 && parse_location(t).state.is_some()
+    let l = parse_location(t);
+    !t.is_empty() && t.len() <= 80 && (l.state.is_some() || l.country.is_some())
 }
 
 #[cfg(test)]
@@ -224,6 +244,25 @@ mod tests {
     fn p(s: &str) -> (Option<String>, Option<String>, Option<String>) {
         let l = parse_location(s);
         (l.city, l.state, l.country)
+    }
+
+    #[test]
+    fn canada_named_last() {
+        let s = |x: &str| Some(x.to_string());
+        assert_eq!(p("Ontario Canada"), (None, s("ON"), s("CA")));
+        assert_eq!(p("Ontario Canada (Relocatable)"), (None, s("ON"), s("CA")));
+        assert_eq!(
+            p("Windsor, Ontario, Canada"),
+            (s("Windsor"), s("ON"), s("CA"))
+        );
+        assert_eq!(p("Toronto, Canada"), (s("Toronto"), None, s("CA")));
+        assert_eq!(p("Canada"), (None, None, s("CA")));
+        // Towns, not the country.
+        assert_eq!(
+            p("La Canada Flintridge, CA"),
+            (s("La Canada Flintridge"), s("CA"), s("US"))
+        );
+        assert_eq!(p("La Canada"), (None, None, None));
     }
 
     #[test]

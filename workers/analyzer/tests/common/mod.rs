@@ -233,12 +233,14 @@ pub fn detail_scrape(file: &str) -> Vec<Listing> {
                     .map(str::to_string)
             };
             let (city, state) = split_location(&get(loc).unwrap_or_default());
+            // A row with no state ("Ontario Canada") is not placed in the US.
+            let country = state.as_ref().map(|_| "US".to_string());
             Listing {
                 listing_id: format!("{stem}#{}", i + 1),
                 title: get(title),
                 city,
                 state,
-                country: Some("US".into()),
+                country,
                 asking_price: money(get(price).as_deref()),
                 cash_flow: money(get(cf).as_deref()),
                 gross_revenue: money(get(rev).as_deref()),
