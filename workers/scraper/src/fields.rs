@@ -99,6 +99,40 @@ pub fn id_from_url(url: &str) -> Option<String> {
         .then(|| last.to_string())
 }
 
+/// First path segments of BizBuySell listing pages (`/business-opportunity/<slug>/<id>/`);
+/// search pages (`/gas-stations-for-sale/2/`), broker and franchise pages are not listings.
+const LISTING_PATHS: &[&str] = &[
+    "business-opportunity",
+    "business-asset",
+    "business-real-estate-for-sale",
+    "business-auction",
+    "start-up-business",
+];
+
+/// A BizBuySell listing address written in free text (a word of a paste, maybe in `<...>` or
+/// followed by punctuation): the address and its ad number. `None` for another host
+/// (`bizbuysell.com.example.net`), or a page that is not a listing.
+pub fn listing_url_id(word: &str) -> Option<(String, String)> {
+    let w = word
+        .trim_start_matches('<')
+        .trim_end_matches(['.', ',', ')', '>', ';']);
+    let scheme = w.find("://")?;
+    if !matches!(w[..scheme].to_ascii_lowercase().as_str(), "http" | "https") {
+        return None;
+    }
+    let rest = &w[scheme + 3..];
+    let (host, path) = rest.split_once('/')?;
+    let host = host.to_ascii_lowercase();
+    if host != "www.bizbuysell.com" && host != "bizbuysell.com" {
+        return None;
+    }
+    let kind = path.split('/').next()?.to_ascii_lowercase();
+    if !LISTING_PATHS.contains(&kind.as_str()) {
+        return None;
+    }
+    Some((w.to_string(), id_from_url(w)?))
+}
+
 /// Absolute listing URL from an API `urlStub` (absolute or site-relative); ensures the
 /// trailing slash BizBuySell uses.
 pub fn absolute_url(stub: &str) -> Option<String> {

@@ -22,7 +22,7 @@ use gsa_schemas::{Listing, ListingSource, RealEstate, Rejection, RejectionKind};
 use sha2::{Digest, Sha256};
 
 use crate::fields::{
-    finish, id_from_url, included_flag, mentions_seller_financing, non_empty, ownership,
+    finish, included_flag, listing_url_id, mentions_seller_financing, non_empty, ownership,
     parse_count, parse_sqft, parse_year,
 };
 use crate::location::{looks_like_location, parse_location, Location};
@@ -137,17 +137,35 @@ pub fn parse_text(
             reason: "empty input (nothing but whitespace)".into(),
         });
     }
-    let hash = hex::encode(Sha256::digest(trimmed.as_bytes()));
-    let listing_id = format!("text-{}", hash.get(..12).unwrap_or(&hash));
-
     let lines: Vec<&str> = trimmed.lines().map(str::trim).collect();
     let mut used = vec![false; lines.len()];
     let mut title = None;
     let mut loc = Location::default();
 
+    // The listing's own BizBuySell address, when the paste carries it (a browser copy often
+    // starts or ends with it): the listing is then the one the site numbers so, and a second
+    // paste of it (a price cut) updates that listing rather than adding another. A line that
+    // is only the address is not description, title or location.
+    let site = lines.iter().enumerate().find_map(|(i, line)| {
+        let (url, id) = line.split_whitespace().find_map(listing_url_id)?;
+        if line.split_whitespace().count() == 1 {
+            if let Some(u) = used.get_mut(i) {
+                *u = true;
+            }
+        }
+        Some((url, id))
+    });
+    let (url, listing_id) = match site {
+        Some((url, id)) => (Some(url), id),
+        None => {
+            let hash = hex::encode(Sha256::digest(trimmed.as_bytes()));
+            (None, format!("text-{}", hash.get(..12).unwrap_or(&hash)))
+        }
+    };
+
     // First non-empty line: location, or title (+ location on the next line).
     let non_empty_idx: Vec<usize> = (0..lines.len())
-        .filter(|&i| lines.get(i).is_some_and(|l| !l.is_empty()))
+        .filter(|&i| !used[i] && lines.get(i).is_some_and(|l| !l.is_empty()))
         .collect();
     if let Some(&i0) = non_empty_idx.first() {
         let l0 = lines.get(i0).copied().unwrap_or("");
@@ -182,6 +200,7 @@ pub fn parse_text(
 
     let mut l = Listing {
         listing_id,
+        url,
         source: ListingSource::PastedText,
         fetched_at,
         ..Default::default()
@@ -279,32 +298,6 @@ pub fn parse_text(
             }
         }
         i += 1;
-    }
-
-    // The listing's own BizBuySell address, when the paste carries it (a browser copy often
-    // starts or ends with it): the listing is then the one the site numbers so, and a second
-    // paste of it (a price cut) updates that listing rather than adding another.
-    if let Some((i, url, id)) = lines.iter().enumerate().find_map(|(i, line)| {
-        let url = line.split_whitespace().find_map(|w| {
-            let w = w.trim_end_matches(['.', ',', ')', '>']);
-            let rest = w
-                .strip_prefix("https://")
-                .or_else(|| w.strip_prefix("http://"))?;
-            let host = rest.split('/').next()?;
-            host.eq_ignore_ascii_case("www.bizbuysell.com")
-                .then_some(w)
-                .or(host.eq_ignore_ascii_case("bizbuysell.com").then_some(w))
-        })?;
-        let id = id_from_url(url)?;
-        Some((i, url.to_string(), id))
-    }) {
-        l.listing_id = id;
-        l.url = Some(url.clone());
-        if lines.get(i).is_some_and(|line| line.trim() == url) {
-            if let Some(u) = used.get_mut(i) {
-                *u = true;
-            }
-        }
     }
 
     let description: Vec<&str> = lines

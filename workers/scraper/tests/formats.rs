@@ -135,6 +135,24 @@ fn pasted_text_with_its_bizbuysell_address_keeps_the_sites_listing_id() {
     assert_eq!(l.listing_id, "2419534");
     assert_eq!(l.url.as_deref(), Some(url));
     assert!(!l.description.as_deref().unwrap().contains("bizbuysell.com"));
+    // The address on the first line, as a browser copy may start: still the title, location
+    // and listing below it.
+    let first = format!("<{url}>\n{}", paste(&v));
+    let l = parse_bytes("pasted.txt", first.as_bytes(), t0())
+        .listings
+        .remove(0);
+    assert_eq!(l.listing_id, "2419534");
+    assert_eq!(l.title.as_deref(), v["title"].as_str());
+    assert_eq!(l.city.as_deref(), Some("Indianola"));
+    // A search page of the site is not a listing: no ad number from its page number.
+    let search = format!(
+        "{}\nhttps://www.bizbuysell.com/gas-stations-for-sale/2/\n",
+        paste(&v)
+    );
+    let l = parse_bytes("pasted.txt", search.as_bytes(), t0())
+        .listings
+        .remove(0);
+    assert!(l.listing_id.starts_with("text-"), "{}", l.listing_id);
     // Another host with the same path is not BizBuySell.
     let text = text.replace("www.bizbuysell.com", "bizbuysell.com.example.net");
     let l = parse_bytes("pasted.txt", text.as_bytes(), t0())
