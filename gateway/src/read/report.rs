@@ -49,12 +49,18 @@ pub fn pts(v: f64) -> String {
 /// Escapes text from a listing for Markdown (one line: line breaks become spaces): the same
 /// rule as the analyzer's write-up ([`gsa_common::markdown::escape`]).
 pub use gsa_common::markdown::escape as md;
+use gsa_common::markdown::{escape_heading as md_heading, escape_inline as md_inline};
 
 /// The Markdown report of `listing` and its latest `card` (`None`: not scored yet).
 pub fn markdown(listing: &Listing, card: Option<&ScoreCard>) -> String {
     let mut o = String::new();
     let title = listing.title.as_deref().unwrap_or("Untitled listing");
-    let _ = writeln!(o, "# {} ({})\n", md(title), md(&listing.listing_id));
+    let _ = writeln!(
+        o,
+        "# {} ({})\n",
+        md_heading(title),
+        md_heading(&listing.listing_id)
+    );
     let _ = writeln!(o, "> {SCREEN_NOTE}\n");
     match card {
         None => {
@@ -66,17 +72,19 @@ pub fn markdown(listing: &Listing, card: Option<&ScoreCard>) -> String {
                     o,
                     "**Score: {s}/100** (disclosure confidence {:?}, model `{}`)\n",
                     c.confidence,
-                    md(&c.model_version)
+                    md_inline(&c.model_version)
                 );
             }
             None => {
                 let _ = writeln!(
                     o,
                     "**Not scored: {}** (model `{}`)\n",
-                    md(c.not_applicable_reason
-                        .as_deref()
-                        .unwrap_or("not applicable")),
-                    md(&c.model_version)
+                    md_inline(
+                        c.not_applicable_reason
+                            .as_deref()
+                            .unwrap_or("not applicable")
+                    ),
+                    md_inline(&c.model_version)
                 );
             }
         },
@@ -109,12 +117,12 @@ pub fn markdown(listing: &Listing, card: Option<&ScoreCard>) -> String {
             if location.is_empty() {
                 "not given".into()
             } else {
-                md(&location)
+                md_inline(&location)
             },
         ),
         (
             "Category",
-            md(listing.category.as_deref().unwrap_or("not given")),
+            md_inline(listing.category.as_deref().unwrap_or("not given")),
         ),
     ];
     for (k, v) in rows {
@@ -129,7 +137,7 @@ pub fn markdown(listing: &Listing, card: Option<&ScoreCard>) -> String {
                 let _ = writeln!(
                     o,
                     "| {} | {} | {} |",
-                    md(&b.name),
+                    md_inline(&b.name.replace('_', " ")),
                     pts(b.points),
                     pts(b.max_points)
                 );
@@ -142,14 +150,14 @@ pub fn markdown(listing: &Listing, card: Option<&ScoreCard>) -> String {
                 let _ = writeln!(
                     o,
                     "### {} ({}/{}, {})\n\n{}\n",
-                    md(&f.name),
+                    md_heading(&f.name),
                     pts(f.points),
                     pts(f.max_points),
-                    md(&f.bucket),
+                    md_heading(&f.bucket.replace('_', " ")),
                     md(&f.rule)
                 );
                 for e in &f.evidence {
-                    let _ = writeln!(o, "- {}: “{}”", md(&e.source), md(&e.quote));
+                    let _ = writeln!(o, "- {}: “{}”", md(&e.source), md_inline(&e.quote));
                 }
                 if !f.evidence.is_empty() {
                     o.push('\n');
@@ -159,25 +167,27 @@ pub fn markdown(listing: &Listing, card: Option<&ScoreCard>) -> String {
         if !c.caps.is_empty() {
             let _ = writeln!(o, "## Caps\n");
             for cap in &c.caps {
-                let _ = writeln!(o, "- at most {}: {}", cap.limit, md(&cap.reason));
+                let _ = writeln!(o, "- at most {}: {}", cap.limit, md_inline(&cap.reason));
             }
             o.push('\n');
         }
         let re = &c.real_estate;
+        // "In the deal (stated)", "Not in the deal (inferred)", or "Not stated": never
+        // "unknown (unknown)".
         let included = match re.included {
-            Some(true) => "in the deal",
-            Some(false) => "not in the deal",
-            None => "unknown",
+            Some(true) => "In the deal",
+            Some(false) => "Not in the deal",
+            None => "Not stated",
         };
-        let basis = match re.basis {
-            RealEstateBasis::Stated => "stated",
-            RealEstateBasis::Inferred => "inferred",
-            RealEstateBasis::Unknown => "unknown",
+        let basis = match (re.included, re.basis) {
+            (None, _) | (_, RealEstateBasis::Unknown) => "",
+            (_, RealEstateBasis::Stated) => " (stated in the listing)",
+            (_, RealEstateBasis::Inferred) => " (inferred from the listing's wording)",
         };
         let _ = writeln!(
             o,
-            "## Real estate\n\n{included} ({basis}): {}\n",
-            md(&re.reason)
+            "## Real estate\n\n{included}{basis}: {}\n",
+            md_inline(&re.reason)
         );
         if let Some(v) = &c.valuation {
             let _ = writeln!(
@@ -262,7 +272,8 @@ mod tests {
             ..Default::default()
         };
         let r = markdown(&l, None);
-        assert!(r.starts_with("# \\# Heading &lt;b> (9)\n"), "{r}");
+        // A heading's text is inline: its `#` is text, its `<b>` is not a tag.
+        assert!(r.starts_with("# # Heading &lt;b> (9)\n"), "{r}");
         assert!(r.contains("**Not scored yet.**"));
         assert!(r.contains("| Price / cash flow | 3.00x |"));
         assert!(r.contains("<https://example.com/ab>"));

@@ -15,7 +15,7 @@ use crate::text::{num, usd};
 
 /// Escapes text for Markdown (shared with the gateway's report; see
 /// [`gsa_common::markdown::escape`]).
-pub use gsa_common::markdown::escape;
+pub use gsa_common::markdown::{escape, escape_heading, escape_inline};
 
 /// An http(s) URL made safe for a Markdown link target, or `None` for anything else
 /// (`javascript:`, `data:`, relative paths).
@@ -57,7 +57,7 @@ fn fact_value(v: &FactValue) -> String {
 pub fn markdown(listing: &Listing, card: &ScoreCard) -> String {
     let mut md = String::new();
     let title = listing.title.as_deref().unwrap_or("Untitled listing");
-    md.push_str(&format!("# {}\n\n", escape(title)));
+    md.push_str(&format!("# {}\n\n", escape_heading(title)));
     let place: Vec<&str> = [listing.city.as_deref(), listing.state.as_deref()]
         .into_iter()
         .flatten()
@@ -97,7 +97,7 @@ pub fn markdown(listing: &Listing, card: &ScoreCard) -> String {
         None => {
             md.push_str(&format!(
                 "**Not scored.** {}\n\n",
-                escape(
+                escape_inline(
                     card.not_applicable_reason
                         .as_deref()
                         .unwrap_or("Not applicable.")
@@ -109,7 +109,7 @@ pub fn markdown(listing: &Listing, card: &ScoreCard) -> String {
             let verdict = card.summary.split(" at ").next().unwrap_or("Score");
             md.push_str(&format!(
                 "## Verdict: {} — {score}/100 (confidence {:?})\n\n",
-                escape(verdict),
+                escape_heading(verdict),
                 card.confidence
             ));
             md.push_str(&format!("{}\n\n", escape(&card.summary)));
@@ -117,7 +117,7 @@ pub fn markdown(listing: &Listing, card: &ScoreCard) -> String {
             for b in &card.buckets {
                 md.push_str(&format!(
                     "| {} | {} | {} |\n",
-                    escape(&b.name.replace('_', " ")),
+                    escape_inline(&b.name.replace('_', " ")),
                     num(b.points),
                     num(b.max_points)
                 ));
@@ -130,14 +130,18 @@ pub fn markdown(listing: &Listing, card: &ScoreCard) -> String {
             if !card.caps.is_empty() {
                 md.push_str("**Caps applied:**\n\n");
                 for c in &card.caps {
-                    md.push_str(&format!("- at most {}: {}\n", c.limit, escape(&c.reason)));
+                    md.push_str(&format!(
+                        "- at most {}: {}\n",
+                        c.limit,
+                        escape_inline(&c.reason)
+                    ));
                 }
                 md.push('\n');
             }
             md.push_str(&format!(
                 "**Real estate** ({:?}): {}\n\n",
                 card.real_estate.basis,
-                escape(&card.real_estate.reason)
+                escape_inline(&card.real_estate.reason)
             ));
             let share = |f: &gsa_schemas::Factor| {
                 if f.max_points > 0.0 {
@@ -168,7 +172,11 @@ pub fn markdown(listing: &Listing, card: &ScoreCard) -> String {
                 md.push_str("- No stated figure is weak (missing figures are listed below).\n");
             }
             for c in &card.caps {
-                md.push_str(&format!("- Capped at {}: {}\n", c.limit, escape(&c.reason)));
+                md.push_str(&format!(
+                    "- Capped at {}: {}\n",
+                    c.limit,
+                    escape_inline(&c.reason)
+                ));
             }
             for f in risks {
                 md.push_str(&format!("- {}\n", escape(&f.rule)));
@@ -195,7 +203,7 @@ pub fn markdown(listing: &Listing, card: &ScoreCard) -> String {
                     usd(v.low_usd),
                     usd(v.high_usd),
                     v.asking_vs_mid_percent,
-                    escape(&v.method)
+                    escape_inline(&v.method)
                 )),
                 None => md.push_str("- Not computed: asking price or cash flow not stated.\n"),
             }
@@ -217,11 +225,11 @@ pub fn markdown(listing: &Listing, card: &ScoreCard) -> String {
             for f in &card.factors {
                 md.push_str(&format!(
                     "| {} | {} | {}/{} | {} |\n",
-                    escape(&f.name),
-                    escape(&f.bucket),
+                    escape_inline(&f.name),
+                    escape_inline(&f.bucket),
                     num(f.points),
                     num(f.max_points),
-                    escape(&f.rule)
+                    escape_inline(&f.rule)
                 ));
             }
             md.push('\n');
@@ -251,12 +259,12 @@ fn facts_section(md: &mut String, card: &ScoreCard) {
         md.push_str(&format!(
             "- {}: {}{} — \"{}\"{}\n",
             escape(&f.name),
-            escape(&fact_value(&f.value)),
+            escape_inline(&fact_value(&f.value)),
             f.unit
                 .as_deref()
-                .map(|u| format!(" {}", escape(u)))
+                .map(|u| format!(" {}", escape_inline(u)))
                 .unwrap_or_default(),
-            escape(&f.quote),
+            escape_inline(&f.quote),
             match (
                 f.estimate,
                 crate::facts::NEVER_SCORED.contains(&f.name.as_str())

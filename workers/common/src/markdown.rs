@@ -30,6 +30,36 @@
 /// apart from it, from http(s) URLs made safe for a link target), so `the seller's
 /// "Interstate" site` reads as written.
 pub fn escape(s: &str) -> String {
+    escape_in(s, Context::LineStart)
+}
+
+/// Like [`escape`], for text that follows other text on its line: after `**Caps:** `, after
+/// `- at most 50: `, inside a table cell. Block markers only count at the start of a line
+/// (CommonMark §4-5), so `+ 4% fuel margin` here keeps its `+` as written; everything else is
+/// escaped as [`escape`] does, `|` included (the text may sit in a GFM table cell).
+pub fn escape_inline(s: &str) -> String {
+    escape_in(s, Context::Inline)
+}
+
+/// Like [`escape_inline`], for the text of an ATX heading (`# {title}`): a heading line is never
+/// part of a GFM table (a table's header row is a paragraph line, GFM spec §4.10), so `|` stays
+/// as written: `Gas | Mart | Deli` is not shown as `Gas \| Mart \| Deli` in a terminal.
+pub fn escape_heading(s: &str) -> String {
+    escape_in(s, Context::Heading)
+}
+
+/// Where escaped text lands in a Markdown line.
+#[derive(Clone, Copy, PartialEq)]
+enum Context {
+    /// It may start a line (a paragraph, a list item's text): block markers count.
+    LineStart,
+    /// After other text on its line, or in a table cell.
+    Inline,
+    /// The text of an ATX heading: inline, and never in a table.
+    Heading,
+}
+
+fn escape_in(s: &str, context: Context) -> String {
     let mut out = String::with_capacity(s.len() + 8);
     let chars: Vec<char> = s.chars().collect();
     let word = |i: Option<usize>| {
@@ -44,22 +74,36 @@ pub fn escape(s: &str) -> String {
         let t = s.trim();
         !t.is_empty() && t.chars().all(|c| c == m || c == ' ')
     };
-    let marker = lead.and_then(|l| match chars[l] {
-        '>' | '[' => Some(l),
-        '#' => {
-            let end = l + chars[l..].iter().take_while(|c| **c == '#').count();
-            (end - l <= 6 && ends_marker(end)).then_some(l)
-        }
-        '-' | '+' if ends_marker(l + 1) => Some(l),
-        '-' if only('-') => Some(l),
-        '=' if only('=') => Some(l),
-        c if c.is_ascii_digit() => {
-            let end = l + chars[l..].iter().take_while(|c| c.is_ascii_digit()).count();
-            (end - l <= 9 && matches!(chars.get(end), Some('.' | ')')) && ends_marker(end + 1))
-                .then_some(end)
-        }
-        _ => None,
-    });
+    let marker = lead
+        .filter(|_| context == Context::LineStart)
+        .and_then(|l| match chars[l] {
+            '>' | '[' => Some(l),
+            '#' => {
+                let end = l + chars[l..].iter().take_while(|c| **c == '#').count();
+                (end - l <= 6 && ends_marker(end)).then_some(l)
+            }
+            '-' | '+' if ends_marker(l + 1) => Some(l),
+            '-' if only('-') => Some(l),
+            '=' if only('=') => Some(l),
+            c if c.is_ascii_digit() => {
+                let end = l + chars[l..].iter().take_while(|c| c.is_ascii_digit()).count();
+                (end - l <= 9 && matches!(chars.get(end), Some('.' | ')')) && ends_marker(end + 1))
+                    .then_some(end)
+            }
+            _ => None,
+        });
+    // In a heading, a closing run of `#` (after a space, at the end) would be dropped from
+    // the heading's text (CommonMark §4.2: `# Gas Station #` reads "Gas Station").
+    let closing = (context == Context::Heading)
+        .then(|| {
+            let end = chars.iter().rposition(|c| *c != ' ')?;
+            let start = chars[..=end]
+                .iter()
+                .rposition(|c| *c != '#')
+                .map_or(0, |p| p + 1);
+            (start <= end && (start == 0 || chars[start - 1] == ' ')).then_some(start)
+        })
+        .flatten();
     let entity_after = |i: usize| {
         let rest = &chars[i + 1..];
         let body = rest.strip_prefix(&['#']).unwrap_or(rest);
@@ -78,13 +122,14 @@ pub fn escape(s: &str) -> String {
             {
                 out.push_str("&lt;")
             }
+            '|' if context == Context::Heading => out.push(c),
             '\\' | '`' | '*' | '|' | '~' => {
                 out.push('\\');
                 out.push(c);
             }
             ']' if next == Some('(') => out.push_str("\\]"),
             '_' if !(word(i.checked_sub(1)) && word(Some(i + 1))) => out.push_str("\\_"),
-            _ if Some(i) == marker => {
+            _ if Some(i) == marker || Some(i) == closing => {
                 out.push('\\');
                 out.push(c);
             }
@@ -154,5 +199,28 @@ mod tests {
         assert_eq!(escape("a > b -> c"), "a > b -> c");
         assert_eq!(escape("<b>"), "&lt;b>");
         assert_eq!(escape("seller's \"Interstate\""), "seller's \"Interstate\"");
+    }
+
+    #[test]
+    fn block_markers_only_count_where_a_line_starts() {
+        // After other text on the line (`- at most 50: {reason}`), a `+` or `#` is text.
+        assert_eq!(escape_inline("+ 4% fuel margin"), "+ 4% fuel margin");
+        assert_eq!(escape_inline("# 1 site"), "# 1 site");
+        assert_eq!(escape_inline("2024. A year"), "2024. A year");
+        assert_eq!(escape_inline("[ref]: x"), "[ref]: x");
+        // Everything else is as escaped as ever, a table-cell pipe included.
+        assert_eq!(escape_inline("a | *b* <i>"), "a \\| \\*b\\* &lt;i>");
+        assert_eq!(escape_inline("[x](javascript:y)"), "[x\\](javascript:y)");
+        // A heading is never a table row: its pipes stay; its emphasis does not.
+        assert_eq!(
+            escape_heading("Gas | Mart | *Deli* - 2024."),
+            "Gas | Mart | \\*Deli\\* - 2024."
+        );
+        assert_eq!(escape_heading("<img src=x>"), "&lt;img src=x>");
+        // ... and a closing `#` run is kept as text.
+        assert_eq!(escape_heading("Gas Station ##"), "Gas Station \\##");
+        assert_eq!(escape_heading("##"), "\\##");
+        assert_eq!(escape_heading("Station #1"), "Station #1");
+        assert_eq!(escape_heading("C#"), "C#");
     }
 }
