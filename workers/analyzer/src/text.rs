@@ -180,6 +180,26 @@ pub fn push_num(out: &mut String, v: f64) {
             out.push('-');
         }
         push_grouped(out, r.unsigned_abs());
+    } else if v.is_finite() && v.abs() < 9.0e13 {
+        // Two decimals at most, trailing zeros dropped, the whole part grouped like an
+        // integer's: `81,985.33` (a fact list once showed `81985.33` beside `275,000`).
+        let cents = (v.abs() * 100.0).round() as u64;
+        if cents == 0 {
+            out.push('0');
+            return;
+        }
+        if v < 0.0 {
+            out.push('-');
+        }
+        push_grouped(out, cents / 100);
+        let frac = cents % 100;
+        if frac != 0 {
+            out.push('.');
+            out.push(char::from(b'0' + (frac / 10) as u8));
+            if !frac.is_multiple_of(10) {
+                out.push(char::from(b'0' + (frac % 10) as u8));
+            }
+        }
     } else {
         use std::fmt::Write as _;
         let r = (v * 100.0).round() / 100.0;
@@ -242,6 +262,11 @@ mod tests {
         assert_eq!(num(-0.0), "0");
         assert_eq!(num(12.345), "12.35");
         assert_eq!(num(-2.5), "-2.5");
+        assert_eq!(num(81_985.33), "81,985.33");
+        assert_eq!(num(-1_234_567.5), "-1,234,567.5");
+        assert_eq!(num(0.05), "0.05");
+        assert_eq!(num(0.004), "0");
+        assert_eq!(num(999.999), "1,000");
         let mut rule = String::from("x -> ");
         push_num(&mut rule, 7.0);
         rule.push('/');
