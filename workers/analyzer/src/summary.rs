@@ -104,7 +104,7 @@ pub(crate) fn write(
             String::new()
         };
         s.push_str(&format!(
-            " Not stated (scored neutral, ask the broker): {}{more}.",
+            " Not stated, so never guessed (ask the broker): {}{more}.",
             list.join(", ")
         ));
     }

@@ -217,7 +217,17 @@ fn supply(ctx: &Ctx, out: &mut Out) {
         out.ask("The fuel supply contract is up within a year: what are the renewal terms, and are any incentives (image money, rebates) repayable? [ACA-FL][OFFERS]");
         (
             r.supply_expiring_share,
-            format!("Supply contract ends within {} year: supply must be renegotiated or re-secured [LENDERHAWK][ACA-FL]", num(hi)),
+            format!(
+                "Supply contract {}: supply must be renegotiated or re-secured [LENDERHAWK][ACA-FL]",
+                // "expires 2026" read in 2026 is 0 years left, not "within 0 year".
+                if hi <= 0.0 {
+                    "is up this year or has already ended".to_string()
+                } else if hi < 1.0 {
+                    format!("ends within {} of a year", num(hi))
+                } else {
+                    "ends within a year".to_string()
+                }
+            ),
             true,
             "supply contract expiring".to_string(),
         )
