@@ -37,8 +37,10 @@ pub enum ConfigError {
         /// The I/O error.
         source: std::io::Error,
     },
-    /// Not valid TOML, an unknown key, or a value of the wrong type.
-    #[error("invalid scoring config: {0}")]
+    /// Not valid TOML, an unknown key, or a value of the wrong type. The TOML error is the
+    /// `source`, not repeated in this message: `{:#}` (how gsa prints errors) would print it
+    /// twice.
+    #[error("invalid scoring config")]
     Parse(#[from] toml::de::Error),
     /// Parsed, but the values do not make sense (e.g. weights not adding up to 100).
     #[error("invalid scoring config: {0}")]

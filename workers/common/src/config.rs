@@ -279,8 +279,12 @@ impl Config {
     /// Reads configuration: `overrides`, then the process environment, then the config file,
     /// then defaults.
     pub fn load(overrides: &Overrides) -> Result<Self, ConfigError> {
+        // An empty variable reads as unset (`GSA_HTTP_ADDR= gsa up`), except the signing
+        // secret: see `load_from`.
         Self::load_from(overrides, |k| {
-            std::env::var(k).ok().filter(|v| !v.is_empty())
+            std::env::var(k)
+                .ok()
+                .filter(|v| k == "JWT_SECRET_KEY" || !v.is_empty())
         })
     }
 
@@ -378,7 +382,20 @@ impl Config {
             nats_url,
             data_dir,
             http_addr,
-            jwt_secret_key: env("JWT_SECRET_KEY").map(Secret::new),
+            // Set but empty is refused rather than read as unset: unset means "generate a
+            // key", and a deployment that meant to share a secret with other services would
+            // silently sign with a key they do not have.
+            jwt_secret_key: match env("JWT_SECRET_KEY") {
+                Some(v) if v.is_empty() => {
+                    return Err(ConfigError::Invalid {
+                        name: "JWT_SECRET_KEY".into(),
+                        reason: "set but empty; unset it to use a generated key, or give it \
+                                 at least 32 bytes"
+                            .into(),
+                    })
+                }
+                v => v.map(Secret::new),
+            },
             jwt_issuer: env("JWT_ISSUER")
                 .or(file.jwt_issuer)
                 .unwrap_or_else(|| DEFAULT_JWT_ISSUER.to_string()),
@@ -567,6 +584,27 @@ mod tests {
             Config::load_from(&o, get).unwrap().nats_url,
             "nats://flag:1"
         );
+    }
+
+    #[test]
+    fn an_empty_signing_secret_is_refused_not_read_as_unset() {
+        let err = Config::load_from(&Overrides::default(), |k| match k {
+            "JWT_SECRET_KEY" => Some(String::new()),
+            "GSA_DATA_DIR" => Some("/nonexistent-gsa-dir".into()),
+            _ => None,
+        })
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("invalid JWT_SECRET_KEY: set but empty"),
+            "{err}"
+        );
+        let unset = Config::load_from(&Overrides::default(), |k| match k {
+            "GSA_DATA_DIR" => Some("/nonexistent-gsa-dir".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert!(unset.jwt_secret_key.is_none());
     }
 
     #[test]
