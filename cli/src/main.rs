@@ -11,22 +11,27 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 use gsa_common::{Config, Overrides};
 
+/// Heading of the options every subcommand accepts but only some use: `gsa score --help` lists
+/// them apart from its own (a re-trial read `--nats-url` there as something `score` needs).
+const GLOBAL: &str =
+    "Global options (used by the commands that talk to NATS, the data directory or the gateway)";
+
 /// Gas Station Analyzer: reads gas-station listings, scores each deal 0-100 with the evidence,
 /// alerts on high scores, keeps every event and serves it behind a token.
 #[derive(Debug, Parser)]
 #[command(name = "gsa", version, about, long_about = None)]
 struct Cli {
     /// NATS server URL [env: NATS_URL] [default: nats://127.0.0.1:4222]
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = GLOBAL)]
     nats_url: Option<String>,
     /// Data directory for gsa.db, identity.db, keys and the inbox [env: GSA_DATA_DIR] [default: ./data]
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = GLOBAL)]
     data_dir: Option<PathBuf>,
     /// Gateway listen address [env: GSA_HTTP_ADDR] [default: 127.0.0.1:8080]
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = GLOBAL)]
     http_addr: Option<String>,
     /// Score (0-100) at which a high-score alert is sent [env: GSA_ALERT_THRESHOLD] [default: 80]
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = GLOBAL)]
     alert_threshold: Option<u8>,
     #[command(subcommand)]
     command: Command,

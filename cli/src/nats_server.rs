@@ -25,8 +25,14 @@ impl Drop for OwnedServer {
 /// Returns `Ok(None)` when NATS already answers, `Ok(Some(server))` when this call started one,
 /// and an error with install instructions when neither is possible.
 pub async fn ensure(cfg: &Config) -> anyhow::Result<Option<OwnedServer>> {
-    if nats::answers(&cfg.nats_url).await {
-        return Ok(None);
+    match nats::probe(&cfg.nats_url).await {
+        nats::Answer::Nats => return Ok(None),
+        nats::Answer::Other => anyhow::bail!(
+            "something answers at NATS_URL {} but it is not a NATS server (no INFO greeting); \
+             stop it, or point NATS_URL (or --nats-url) at a free port or a nats-server",
+            cfg.nats_url
+        ),
+        nats::Answer::Nothing => {}
     }
     let hostport = nats::host_port(&cfg.nats_url).ok_or_else(|| {
         anyhow::anyhow!("cannot read host and port from NATS_URL {}", cfg.nats_url)

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use anyhow::Context as _;
 use tokio::task::JoinSet;
 
 use gsa_scraper::crawl::{Crawl, CrawlOptions};
@@ -29,7 +30,17 @@ async fn connect(
     shipper: &mut telemetry::LogShipper,
 ) -> anyhow::Result<async_nats::jetstream::Context> {
     let mut waited = 0u32;
-    while !nats::answers(&cfg.nats_url).await {
+    loop {
+        match nats::probe(&cfg.nats_url).await {
+            nats::Answer::Nats => break,
+            nats::Answer::Other => anyhow::bail!(
+                "something answers at NATS_URL {} ({}) but it is not a NATS server: it did not \
+                 greet with INFO; point NATS_URL (or --nats-url) at a nats-server with JetStream",
+                cfg.nats_url,
+                nats::host_port(&cfg.nats_url).unwrap_or_default()
+            ),
+            nats::Answer::Nothing => {}
+        }
         if waited.is_multiple_of(15) {
             tracing::warn!(
                 nats_url = %cfg.nats_url,
@@ -130,6 +141,20 @@ fn report(done: Result<(&'static str, anyhow::Result<()>), tokio::task::JoinErro
     }
 }
 
+/// Binds the gateway's address (`GSA_HTTP_ADDR`, `--http-addr`); the error names it and the
+/// way to change it ("Address already in use" alone says neither).
+async fn listen(cfg: &Config) -> anyhow::Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(cfg.http_addr)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot listen on {} for the gateway (another gsa up or gateway running? \
+                 choose another address with --http-addr or GSA_HTTP_ADDR)",
+                cfg.http_addr
+            )
+        })
+}
+
 /// `gsa up`: scraper (inbox, and the schedule when `GSA_SCRAPE_URLS` is set), analyzer,
 /// logging worker, notifier and gateway until
 /// Ctrl-C/SIGTERM; then every service finishes the batch in flight, acks it and closes its
@@ -137,6 +162,9 @@ fn report(done: Result<(&'static str, anyhow::Result<()>), tokio::task::JoinErro
 pub async fn up(cfg: Config) -> anyhow::Result<ExitCode> {
     let mut shipper = telemetry::init("gsa", true);
     std::fs::create_dir_all(&cfg.data_dir)?;
+    // The port first: a busy one is the likeliest start-up error, and it is reported before
+    // any service starts and logs.
+    let listener = listen(&cfg).await?;
     let js = connect(&cfg, "up", &mut shipper).await?;
     let (trigger, sd) = shutdown::channel();
     let mut tasks = JoinSet::new();
@@ -148,7 +176,6 @@ pub async fn up(cfg: Config) -> anyhow::Result<ExitCode> {
     ] {
         spawn_worker(&mut tasks, &cfg, &js, w, trigger.subscribe());
     }
-    let listener = tokio::net::TcpListener::bind(cfg.http_addr).await?;
     tracing::info!(addr = %cfg.http_addr, inbox = %cfg.inbox.display(), "gsa up: services started");
     let gcfg = cfg.clone();
     tasks.spawn(async move { ("gateway", gsa_gateway::serve(gcfg, listener, sd).await) });
@@ -177,7 +204,7 @@ pub async fn gateway(cfg: Config) -> anyhow::Result<ExitCode> {
     let client = nats::connect(&cfg.nats_url, "gateway").await?;
     shipper.attach(client);
     let (trigger, sd) = shutdown::channel();
-    let listener = tokio::net::TcpListener::bind(cfg.http_addr).await?;
+    let listener = listen(&cfg).await?;
     let mut tasks = JoinSet::new();
     tasks.spawn(async move { ("gateway", gsa_gateway::serve(cfg, listener, sd).await) });
     Ok(supervise(tasks, trigger).await)

@@ -63,15 +63,40 @@ pub async fn connect(url: &str, service: &str) -> anyhow::Result<async_nats::Cli
     Ok(client)
 }
 
-/// `true` when something accepts TCP connections at the URL's host and port within 1 s.
-pub async fn answers(url: &str) -> bool {
+/// What answers at a NATS URL's host and port: see [`probe`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    /// Nothing accepts a TCP connection within 1 s (or the URL has no host).
+    Nothing,
+    /// A NATS server: it greets a new connection with `INFO {...}` (NATS client protocol,
+    /// <https://docs.nats.io/reference/reference-protocols/nats-protocol#info>).
+    Nats,
+    /// Something accepts the connection but does not greet it with `INFO` within 2 s: another
+    /// service on that port (a web server, a database), so waiting for NATS there is useless.
+    Other,
+}
+
+/// Connects to the URL's first host and port and reads the server's greeting.
+pub async fn probe(url: &str) -> Answer {
+    use tokio::io::AsyncReadExt as _;
     let Some(addr) = host_port(url) else {
-        return false;
+        return Answer::Nothing;
     };
-    matches!(
-        tokio::time::timeout(Duration::from_secs(1), tokio::net::TcpStream::connect(addr)).await,
-        Ok(Ok(_))
-    )
+    let Ok(Ok(mut stream)) =
+        tokio::time::timeout(Duration::from_secs(1), tokio::net::TcpStream::connect(addr)).await
+    else {
+        return Answer::Nothing;
+    };
+    let mut greeting = [0u8; 5];
+    match tokio::time::timeout(Duration::from_secs(2), stream.read_exact(&mut greeting)).await {
+        Ok(Ok(_)) if greeting.eq_ignore_ascii_case(b"INFO ") => Answer::Nats,
+        _ => Answer::Other,
+    }
+}
+
+/// `true` when a NATS server answers at the URL's host and port ([`probe`]).
+pub async fn answers(url: &str) -> bool {
+    probe(url).await == Answer::Nats
 }
 
 /// `host:port` of a `nats://host:port` URL (default port 4222).
