@@ -211,16 +211,40 @@ fn parse_html(input: &str, html: &str, fetched_at: DateTime<Utc>, path: HtmlPath
             HtmlPath::Dom => search::parse_search_dom(input, html, fetched_at),
         };
         if !out.listings.is_empty() || !out.rejections.is_empty() {
+            let mut rejections = out.rejections;
+            // A half-saved page without its state JSON: the cards before the cut are read,
+            // and the rest of the page is reported missing rather than silently dropped.
+            if !out.from_state && !closes_its_html(html) {
+                rejections.push(rejection(
+                    input,
+                    RejectionKind::Malformed,
+                    format!(
+                        "the search page is cut off (no closing </html>): read the {} cards \
+                         before the cut; save the whole page again for the rest",
+                        out.listings.len()
+                    ),
+                ));
+            }
             return ParseOutcome {
                 listings: out.listings,
-                rejections: out.rejections,
+                rejections,
                 ..ParseOutcome::default()
             };
         }
+        let reason = if closes_its_html(html) {
+            "search page with no listing records or cards"
+        } else {
+            "the search page is cut off (no closing </html>) before its first listing: save \
+             the whole page again"
+        };
         return ParseOutcome::rejected(rejection(
             input,
-            RejectionKind::Unrecognised,
-            "search page with no listing records or cards".into(),
+            if closes_its_html(html) {
+                RejectionKind::Unrecognised
+            } else {
+                RejectionKind::Malformed
+            },
+            reason.into(),
         ));
     }
     if title || detail::looks_like_detail_folded(&page) {

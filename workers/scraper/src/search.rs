@@ -171,6 +171,14 @@ fn from_cards(doc: &Html, fetched_at: DateTime<Utc>) -> SearchOutcome {
     let mut cards: Vec<Listing> = Vec::new();
     for a in all(doc.root_element(), "a.diamond") {
         let href = a.value().attr("href").and_then(absolute_url);
+        // Franchise directory ads sit among the cards (`/franchise-for-sale/wayback-burgers/`,
+        // id `1021`): a brand's ad, not a business for sale; the state JSON leaves them out too.
+        if href
+            .as_deref()
+            .is_some_and(|h| h.contains("/franchise-for-sale/"))
+        {
+            continue;
+        }
         // `id="2460501"` on listing cards, `id="tenx-placard-36683665"` on auction cards.
         let id = a
             .value()

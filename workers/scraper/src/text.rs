@@ -6,10 +6,12 @@
 //! EBITDA, FF&E (incl. "Furniture, Fixtures, & Equipment (FF&E)"), Inventory, Established, Real
 //! Estate (a value, Owned/Leased, "Included in asking price"), Building SF, Rent, Lease
 //! Expiration, Employees, Reason for Selling, Financing, Location. The first line is the location
-//! when it names one ("City, ST") in a short place name and the next line is not a location;
-//! otherwise it is the title when it reads like one (short, no final period, not a label; titles
-//! often end in a place: "Gas Station for Sale in Fredericksburg, VA"), and a location on the
-//! next line is read too. Every other line is kept as the description (phones/e-mails removed).
+//! when it names one ("City, ST") in a short place name, is not a label, and the next line is not
+//! such a location; a title after it is read when it ends in a place of its own. Otherwise the
+//! first line is the title when it reads like one (short, not a label, no final period unless
+//! the period closes a place, "... Fredericksburg County, VA."; titles often end in a place: "Gas
+//! Station for Sale in Fredericksburg, VA"), and a location on the next line is read too. Every
+//! other line is kept as the description (phones/e-mails removed).
 //! Figures inside sentences are not read.
 //!
 //! Text with no label and no title-like first line is still a listing (description only); only
@@ -103,13 +105,24 @@ fn label_of(line: &str) -> Option<(Field, String)> {
     Some((field, value.trim().to_string()))
 }
 
-fn title_like(line: &str) -> bool {
+/// Whether a line reads like a listing's title: short, not a label, with letters, and no final
+/// period, unless the period closes a place ("Gas Station for Sale in Fredericksburg County,
+/// VA.", fl-023) or the next line is the location (how a browser copies the page's head).
+fn title_like(line: &str, next_is_location: bool) -> bool {
     let t = line.trim();
+    let ends_sentence =
+        t.ends_with('.') && !next_is_location && !looks_like_location(t.trim_end_matches('.'));
     !t.is_empty()
         && t.chars().count() <= 150
-        && !t.ends_with('.')
+        && !ends_sentence
         && label_of(t).is_none()
         && t.chars().any(char::is_alphabetic)
+}
+
+/// A line that is only a location ("Spotsylvania County, VA"): not a label (a `Location:` line
+/// is read by its label), a state or country, and a short place part.
+fn location_line(line: &str) -> bool {
+    label_of(line).is_none() && looks_like_location(line) && short_place(line)
 }
 
 /// Whether a location line's city part has at most four words (`"Fredericksburg County"`,
@@ -174,25 +187,32 @@ pub fn parse_text(
             .and_then(|&i| lines.get(i).copied())
             .unwrap_or("");
         // A title often ends in the place too ("Gas Station for Sale in Fredericksburg, VA"):
-        // the first line is the location only when its place part is short and the next line
-        // is not the location itself.
-        if looks_like_location(l0) && !looks_like_location(l1) && short_place(l0) {
+        // a line is the location only when its place part is short. Either order is read:
+        // title then location (a browser copy of the page's head), or location then title.
+        let (loc0, loc1) = (location_line(l0), location_line(l1));
+        let mut take = |i: usize| {
+            if let Some(u) = used.get_mut(i) {
+                *u = true;
+            }
+        };
+        if loc0 && !loc1 {
             loc = parse_location(l0);
-            if let Some(u) = used.get_mut(i0) {
-                *u = true;
-            }
-        } else if title_like(l0) {
-            title = non_empty(l0);
-            if let Some(u) = used.get_mut(i0) {
-                *u = true;
-            }
+            take(i0);
+            // The title after it, when it ends in a place of its own (a long one, or it
+            // would have been the location).
             if let Some(&i1) = non_empty_idx.get(1) {
-                let l1 = lines.get(i1).copied().unwrap_or("");
-                if looks_like_location(l1) {
+                if looks_like_location(l1.trim_end_matches('.')) && title_like(l1, false) {
+                    title = non_empty(l1);
+                    take(i1);
+                }
+            }
+        } else if title_like(l0, loc1) {
+            title = non_empty(l0);
+            take(i0);
+            if let Some(&i1) = non_empty_idx.get(1) {
+                if loc1 || (label_of(l1).is_none() && looks_like_location(l1)) {
                     loc = parse_location(l1);
-                    if let Some(u) = used.get_mut(i1) {
-                        *u = true;
-                    }
+                    take(i1);
                 }
             }
         }

@@ -109,6 +109,44 @@ fn a_cut_off_detail_page_is_rejected_not_read_as_missing_figures() {
     );
 }
 
+/// A search page cut off inside its state JSON (a half-saved file): the cards before the cut
+/// are read, the franchise ads among them are not listings, and the cut is reported.
+#[test]
+fn a_cut_off_search_page_keeps_its_cards_and_says_it_is_cut() {
+    let bytes = std::fs::read(testdata(
+        "bizbuysell/html/search-california-rendered-2026.html",
+    ))
+    .unwrap();
+    let whole = parse_bytes("whole.html", &bytes, t0());
+    assert_eq!(whole.listings.len(), 51);
+    assert!(whole.rejections.is_empty());
+    let html = String::from_utf8_lossy(&bytes);
+    let state = html.find("<script id=\"BBS-state\"").unwrap();
+    let cut = parse_bytes("cut.html", &bytes[..state + 7_000], t0());
+    assert_eq!(
+        cut.listings.len(),
+        51,
+        "every card sits before the state JSON"
+    );
+    assert!(cut.listings.iter().all(|l| !l
+        .url
+        .as_deref()
+        .unwrap_or("")
+        .contains("/franchise-for-sale/")));
+    assert_eq!(cut.rejections.len(), 1);
+    assert_eq!(cut.rejections[0].kind, RejectionKind::Malformed);
+    assert!(
+        cut.rejections[0].reason.contains("cut off") && cut.rejections[0].reason.contains("51"),
+        "{}",
+        cut.rejections[0].reason
+    );
+    // Cut before any card: one rejection saying so.
+    let early = parse_bytes("early.html", &bytes[..300_000], t0());
+    assert!(early.listings.is_empty());
+    assert_eq!(early.rejections[0].kind, RejectionKind::Malformed);
+    assert!(early.rejections[0].reason.contains("cut off"));
+}
+
 /// A buyer's paste of a real listing (`fl-NNN`): title, location, asking price on a labelled
 /// line, a blank line, the description.
 fn paste(v: &Value) -> String {
@@ -191,6 +229,61 @@ fn pasted_text_title_ending_in_a_place_is_the_title() {
             "{id}: the location line left in the description: {d}"
         );
     }
+}
+
+/// The first lines of a paste in the orders a re-trial pasted them, from real listings: fl-023's
+/// title ends in "VA." (it was dropped with its location), a location first and the title after
+/// a blank line (the title was read as the city), and a labelled `Location:` first line (the
+/// label was read as part of the city).
+#[test]
+fn pasted_text_head_in_other_orders() {
+    let v = fuel("fl-023");
+    let title = v["title"].as_str().unwrap();
+    assert!(title.ends_with("VA."), "{title}");
+    let loc = v["location"].as_str().unwrap();
+    let desc = v["description"].as_str().unwrap();
+    let ask = v["asking_price_text"].as_str().unwrap();
+    let read = |text: String| {
+        parse_bytes("pasted.txt", text.as_bytes(), t0())
+            .listings
+            .remove(0)
+    };
+
+    let l = read(paste(&v));
+    assert_eq!(l.title.as_deref(), Some(title));
+    assert_eq!(l.city.as_deref(), Some("Spotsylvania County"));
+    assert_eq!(l.state.as_deref(), Some("VA"));
+    assert_eq!(l.asking_price, Some(899_000));
+
+    let l = read(format!(
+        "{loc}
+
+{title}
+Asking Price: {ask}
+
+{desc}"
+    ));
+    assert_eq!(l.title.as_deref(), Some(title));
+    assert_eq!(l.city.as_deref(), Some("Spotsylvania County"));
+    assert!(!l.description.as_deref().unwrap().contains("Fredericksburg"));
+
+    let l = read(format!(
+        "Location: {loc}
+Asking Price: {ask}
+
+{desc}"
+    ));
+    assert_eq!(l.city.as_deref(), Some("Spotsylvania County"));
+    assert_eq!(l.state.as_deref(), Some("VA"));
+    assert_eq!(l.title, None);
+
+    // A first line that is a sentence is still description, not a title.
+    let l = read(format!(
+        "{desc}
+Asking Price: {ask}"
+    ));
+    assert_eq!(l.title, None);
+    assert!(l.description.as_deref().unwrap().starts_with("ESTABLISHED"));
 }
 
 /// Same-line labels ("Asking Price: $1,900,000"), location first, phone numbers removed.
@@ -368,6 +461,14 @@ fn search_card_dom_fallback_matches_state_json() {
             compared >= 45,
             "{f}: only {compared} cards matched state records"
         );
+        // The same listings, no more: the franchise directory ads among the cards are not
+        // businesses for sale (the state JSON leaves them out too).
+        let ids = |o: &ParseOutcome| {
+            let mut v: Vec<String> = o.listings.iter().map(|l| l.listing_id.clone()).collect();
+            v.sort();
+            v
+        };
+        assert_eq!(ids(&from_dom), ids(&from_state), "{f}");
     }
     // The juice bar card shows "EBITDA: $75,000": read as EBITDA, not cash flow.
     let html = read("bizbuysell/html/search-hvac-keyword-rendered-2026.html");
