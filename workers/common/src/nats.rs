@@ -116,7 +116,8 @@ pub fn host_port(url: &str) -> Option<String> {
 /// Creates (or updates to the current limits) every gsa stream and KV bucket.
 ///
 /// Streams use file storage with the configured max age, max bytes, duplicate window and
-/// replicas; discard old.
+/// replicas; discard old. Safe to call from several processes at once: a stream another one
+/// created between the lookup and the create is updated instead.
 pub async fn ensure_streams(js: &jetstream::Context, cfg: &Config) -> anyhow::Result<()> {
     for (name, subjects) in subjects::STREAMS {
         let config = stream::Config {
@@ -130,16 +131,26 @@ pub async fn ensure_streams(js: &jetstream::Context, cfg: &Config) -> anyhow::Re
             num_replicas: cfg.stream_replicas,
             ..Default::default()
         };
-        match js.get_stream(*name).await {
-            Ok(_) => {
+        // Another process (`gsa up` and `gsa scrape` started together) may create the stream
+        // between our lookup and our create; the server then answers "subjects overlap" (10065)
+        // and the stream shows up a moment later. Look again, then update it to our limits.
+        let mut attempt = 0;
+        loop {
+            if js.get_stream(*name).await.is_ok() {
                 js.update_stream(&config)
                     .await
                     .with_context(|| format!("updating stream {name}"))?;
+                break;
             }
-            Err(_) => {
-                js.create_stream(config)
-                    .await
-                    .with_context(|| format!("creating stream {name}"))?;
+            match js.create_stream(config.clone()).await {
+                Ok(_) => break,
+                Err(_) if attempt < 5 => {
+                    attempt += 1;
+                    tokio::time::sleep(Duration::from_millis(50 * attempt)).await;
+                }
+                Err(e) => {
+                    return Err(anyhow::Error::new(e).context(format!("creating stream {name}")))
+                }
             }
         }
     }
@@ -626,6 +637,44 @@ mod tests {
         assert_eq!(o.backoff(1), Duration::from_millis(500));
         assert_eq!(o.backoff(2), Duration::from_secs(1));
         assert_eq!(o.backoff(30), o.backoff_max);
+    }
+
+    /// `gsa up` and `gsa scrape` started together both find no stream and both create it; the
+    /// one that lost the race failed with "subjects overlap" (CI, 2026-12-04). The server's
+    /// window is narrow, so this test hit it rarely even before the fix; it pins that sixteen
+    /// simultaneous callers all succeed and leave the configured limits.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn concurrent_ensure_streams_all_succeed_on_a_fresh_server() {
+        let server = crate::testkit::NatsServer::start();
+        let cfg = crate::Config::load_from(&Default::default(), |k| {
+            (k == "NATS_URL").then(|| server.url())
+        })
+        .unwrap();
+        // Connect first, then start all creates at once so their lookups and creates interleave.
+        const N: usize = 16;
+        let start = std::sync::Arc::new(tokio::sync::Barrier::new(N));
+        let mut tasks = Vec::new();
+        for i in 0..N {
+            let (cfg, start) = (cfg.clone(), start.clone());
+            tasks.push(tokio::spawn(async move {
+                let js = jetstream::new(connect(&cfg.nats_url, &format!("race-{i}")).await?);
+                start.wait().await;
+                ensure_streams(&js, &cfg).await
+            }));
+        }
+        for t in tasks {
+            t.await
+                .unwrap()
+                .expect("every concurrent ensure_streams succeeds");
+        }
+        let js = jetstream::new(connect(&cfg.nats_url, "check").await.unwrap());
+        for (name, _) in subjects::STREAMS {
+            let mut st = js.get_stream(*name).await.unwrap();
+            assert_eq!(
+                st.info().await.unwrap().config.max_age,
+                Duration::from_secs(cfg.stream_max_age_days * 86_400)
+            );
+        }
     }
 
     #[test]
