@@ -65,4 +65,17 @@ fn gsa_up_with_an_unreadable_scoring_config_stops_every_service_and_exits_1() {
     );
     // The cause once, not twice.
     assert_eq!(log.matches("No such file or directory").count(), 1, "{log}");
+    // Settings are read before any service starts: the error is the only thing printed (a
+    // re-trial saw INFO lines from the workers after it).
+    assert_eq!(log.trim().lines().count(), 1, "{log}");
+    assert!(!log.contains("INFO"), "{log}");
+}
+
+#[test]
+fn gsa_up_with_a_too_short_jwt_key_prints_only_the_reason() {
+    let (code, log) = run_until_exit(&["up"], &[("JWT_SECRET_KEY", "short")]);
+    assert_eq!(code, Some(1), "{log}");
+    assert!(log.contains("JWT_SECRET_KEY"), "{log}");
+    assert!(log.contains("at least 32 bytes"), "{log}");
+    assert_eq!(log.trim().lines().count(), 1, "{log}");
 }

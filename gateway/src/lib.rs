@@ -48,6 +48,23 @@ pub use config::GatewayConfig;
 pub use identity::ClientInfo;
 pub use state::AppState;
 
+/// Reads and checks the gateway's settings without touching the network or the identity
+/// store: [`GatewayConfig::from_env`] and its [`GatewayConfig::validate`], and the length of
+/// `JWT_SECRET_KEY` when set (at least 32 bytes, RFC 8725 §3.5). `gsa up` calls this before
+/// any service starts, so a bad setting is the only thing it prints.
+///
+/// # Errors
+/// The first setting that is wrong, named with the variable that sets it.
+pub fn preflight(cfg: &gsa_common::Config) -> anyhow::Result<GatewayConfig> {
+    let gw = GatewayConfig::from_env()?;
+    gw.validate()?;
+    if let Some(secret) = &cfg.jwt_secret_key {
+        keys::KeyEntry::hs256(secret.expose().as_bytes())
+            .map_err(|e| e.context("JWT_SECRET_KEY"))?;
+    }
+    Ok(gw)
+}
+
 /// Runs the gateway on `listener` until `shutdown` fires, with [`GatewayConfig::from_env`];
 /// see [`serve_with`].
 pub async fn serve(

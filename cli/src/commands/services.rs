@@ -162,8 +162,10 @@ async fn listen(cfg: &Config) -> anyhow::Result<tokio::net::TcpListener> {
 pub async fn up(cfg: Config) -> anyhow::Result<ExitCode> {
     let mut shipper = telemetry::init("gsa", true);
     std::fs::create_dir_all(&cfg.data_dir)?;
-    // The port first: a busy one is the likeliest start-up error, and it is reported before
-    // any service starts and logs.
+    // Settings, then the port, before any service starts and logs: a wrong setting or a busy
+    // port is then the only thing printed.
+    gsa_analyzer::ScoringConfig::from_env()?;
+    let gw = gsa_gateway::preflight(&cfg)?;
     let listener = listen(&cfg).await?;
     let js = connect(&cfg, "up", &mut shipper).await?;
     let (trigger, sd) = shutdown::channel();
@@ -178,7 +180,10 @@ pub async fn up(cfg: Config) -> anyhow::Result<ExitCode> {
     }
     tracing::info!(addr = %cfg.http_addr, inbox = %cfg.inbox.display(), "gsa up: services started");
     let gcfg = cfg.clone();
-    tasks.spawn(async move { ("gateway", gsa_gateway::serve(gcfg, listener, sd).await) });
+    tasks.spawn(async move {
+        let served = gsa_gateway::serve_with(gcfg, gw, listener, sd).await;
+        ("gateway", served)
+    });
     let code = supervise(tasks, trigger).await;
     tracing::info!("gsa up: stopped");
     Ok(code)
@@ -188,6 +193,10 @@ pub async fn up(cfg: Config) -> anyhow::Result<ExitCode> {
 pub async fn worker(cfg: Config, name: WorkerName) -> anyhow::Result<ExitCode> {
     let service = name.service();
     let mut shipper = telemetry::init(service, true);
+    if matches!(name, WorkerName::Analyzer) {
+        // A bad scoring config is reported before waiting for NATS.
+        gsa_analyzer::ScoringConfig::from_env()?;
+    }
     std::fs::create_dir_all(&cfg.data_dir)?;
     let js = connect(&cfg, service, &mut shipper).await?;
     let (trigger, sd) = shutdown::channel();
@@ -199,6 +208,7 @@ pub async fn worker(cfg: Config, name: WorkerName) -> anyhow::Result<ExitCode> {
 /// `gsa gateway`.
 pub async fn gateway(cfg: Config) -> anyhow::Result<ExitCode> {
     let mut shipper = telemetry::init("gateway", true);
+    let gw = gsa_gateway::preflight(&cfg)?;
     std::fs::create_dir_all(&cfg.data_dir)?;
     // The gateway serves reads without NATS; logs are shipped once NATS answers.
     let client = nats::connect(&cfg.nats_url, "gateway").await?;
@@ -206,7 +216,12 @@ pub async fn gateway(cfg: Config) -> anyhow::Result<ExitCode> {
     let (trigger, sd) = shutdown::channel();
     let listener = listen(&cfg).await?;
     let mut tasks = JoinSet::new();
-    tasks.spawn(async move { ("gateway", gsa_gateway::serve(cfg, listener, sd).await) });
+    tasks.spawn(async move {
+        (
+            "gateway",
+            gsa_gateway::serve_with(cfg, gw, listener, sd).await,
+        )
+    });
     Ok(supervise(tasks, trigger).await)
 }
 
