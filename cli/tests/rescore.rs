@@ -102,6 +102,18 @@ fn history(db: &Path, model: &str) -> Vec<ScoreCard> {
         .collect()
 }
 
+/// The model of each listing's current card (`scores.model_version`).
+fn current_models(db: &Path) -> Vec<String> {
+    let conn = gsa_common::db::open_ro(db).unwrap();
+    let mut stmt = conn
+        .prepare("SELECT model_version FROM scores ORDER BY listing_id")
+        .unwrap();
+    stmt.query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
 fn count_events(db: &Path, event_type: &str) -> i64 {
     let conn = gsa_common::db::open_ro(db).unwrap();
     conn.query_row(
@@ -235,6 +247,29 @@ async fn rescore_publishes_explained_cards_and_one_digest() {
     assert!(summary.contains("rescored 0 listings"), "{summary}");
     assert!(summary.contains("(15 already current)"), "{summary}");
     assert!(summary.contains("alert: none"), "{summary}");
+
+    // 3b. Back to the default model and forward again (A -> B -> A -> B): every switch reaches
+    //     the store. A card id made only of listing event and model repeated the first card's
+    //     when a model came back, and the logging worker dropped it as a duplicate.
+    for (args, model) in [
+        (vec!["rescore"], &default_model),
+        (
+            vec!["rescore", "--config", cfg_path.to_str().unwrap()],
+            &new_model,
+        ),
+    ] {
+        let out = env.run(&args);
+        let summary = String::from_utf8_lossy(&out.stderr);
+        assert!(summary.contains("rescored 15 listings"), "{summary}");
+        wait_for(
+            &format!("every stored card on {model}"),
+            Duration::from_secs(60),
+            || {
+                let models = current_models(&env.db());
+                (models.len() == 15 && models.iter().all(|m| m == model)).then_some(())
+            },
+        );
+    }
 
     // 4. The analyzer restarted under the new model explains a price cut against the rescored
     //    card it kept in gsa_cards.

@@ -142,7 +142,7 @@ async fn wait_until_scored(
             return Ok(rows);
         }
         if missing.is_empty() && !rescored {
-            // Stored cards made by an older model (the listings themselves are unchanged, so
+            // Stored cards made by another model (the listings themselves are unchanged, so
             // nothing was republished): re-score them, as `gsa rescore` would, so the table
             // never mixes models.
             rescored = true;
@@ -154,7 +154,7 @@ async fn wait_until_scored(
                 gsa_analyzer::rescore::run(js, stored, scoring, cfg.alert_threshold, false, |_| {})
                     .await?;
             eprintln!(
-                "{} listings were scored by an older model; {summary}",
+                "{} listings were scored by another model than {model}; {summary}",
                 stale.len()
             );
         }
@@ -167,12 +167,16 @@ async fn wait_until_scored(
             );
         }
         if start.elapsed() > timeout {
+            let late = missing.len() + stale.len();
+            let first = missing.first().or(stale.first()).map(String::as_str);
             anyhow::bail!(
-                "{} of {} listings were not scored and stored within {}s (first: {}); check the logs above",
-                missing.len(),
+                "{late} of {} listings were not scored by model {model} and stored within {}s \
+                 ({} not stored, {} stored under another model; first: {}); check the logs above",
                 ids.len(),
                 timeout.as_secs(),
-                missing.first().map(String::as_str).unwrap_or("")
+                missing.len(),
+                stale.len(),
+                first.unwrap_or("")
             );
         }
         tokio::time::sleep(Duration::from_millis(200)).await;

@@ -37,6 +37,8 @@ pub struct Stored {
     pub listing_event_id: String,
     /// Its latest score card (`scores.card`), if it was scored and stored.
     pub card: Option<ScoreCard>,
+    /// The event id of that card (`scores.event_id`).
+    pub card_event_id: Option<String>,
 }
 
 /// Reads every stored listing with its latest card, ordered by listing id, from the event store
@@ -44,7 +46,7 @@ pub struct Stored {
 pub fn read_store(path: &Path) -> anyhow::Result<Vec<Stored>> {
     let conn = gsa_common::db::open_ro(path)?;
     let mut stmt = conn.prepare(
-        "SELECT l.listing_id, l.data, l.event_id, s.card
+        "SELECT l.listing_id, l.data, l.event_id, s.card, s.event_id
          FROM listings l LEFT JOIN scores s ON s.listing_id = l.listing_id
          ORDER BY l.listing_id",
     )?;
@@ -54,11 +56,12 @@ pub fn read_store(path: &Path) -> anyhow::Result<Vec<Stored>> {
             r.get::<_, String>(1)?,
             r.get::<_, String>(2)?,
             r.get::<_, Option<String>>(3)?,
+            r.get::<_, Option<String>>(4)?,
         ))
     })?;
     let mut out = Vec::new();
     for row in rows {
-        let (id, data, event_id, card) = row?;
+        let (id, data, event_id, card, card_event_id) = row?;
         let listing: Listing = match serde_json::from_str(&data) {
             Ok(l) => l,
             Err(e) => {
@@ -71,9 +74,24 @@ pub fn read_store(path: &Path) -> anyhow::Result<Vec<Stored>> {
             listing,
             listing_event_id: event_id,
             card,
+            card_event_id,
         });
     }
     Ok(out)
+}
+
+/// The event id of a re-scored card: the analyzer's id (`scored`, listing event, model) when no
+/// card is stored yet, else chained to the stored card's event id. Re-running the same rescore
+/// gives the same id (JetStream and the logging worker drop the duplicate), while a model that
+/// comes back (A -> B -> A) gets a new id; with the analyzer's id it repeated the first card's
+/// and was dropped as a duplicate, so the store kept B's cards (found in a new-user trial).
+pub fn rescored_card_id(listing_event_id: &str, model: &str, stored_card: Option<&str>) -> String {
+    match stored_card {
+        None => Envelope::<()>::deterministic_id(&["scored", listing_event_id, model]),
+        Some(prev) => {
+            Envelope::<()>::deterministic_id(&["scored", listing_event_id, model, "after", prev])
+        }
+    }
 }
 
 /// One re-scored listing, as [`plan_alert`] sees it.
@@ -283,8 +301,11 @@ pub async fn run(
                 card = p.clone();
             }
         }
-        let id =
-            Envelope::<()>::deterministic_id(&["scored", &s.listing_event_id, &card.model_version]);
+        let id = rescored_card_id(
+            &s.listing_event_id,
+            &card.model_version,
+            s.card_event_id.as_deref(),
+        );
         let env = Envelope::new(
             SERVICE,
             event_type::LISTING_SCORED,
