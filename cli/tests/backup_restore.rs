@@ -67,12 +67,17 @@ fn a_backup_restores_into_an_empty_data_directory() {
     );
     #[cfg(unix)]
     {
+        // Keys and databases (identity.db holds signing keys and client hashes) readable by the
+        // owner only, in the backup and after the restore.
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(dst.path().join("jwt_secret.key"))
-            .unwrap()
-            .permissions()
-            .mode();
-        assert_eq!(mode & 0o777, 0o600);
+        let mode =
+            |p: std::path::PathBuf| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(bdir.clone()), 0o700);
+        for dir in [&bdir, &dst.path().to_path_buf()] {
+            for f in ["jwt_secret.key", "gsa.db", "identity.db"] {
+                assert_eq!(mode(dir.join(f)), 0o600, "{}", dir.join(f).display());
+            }
+        }
     }
     // Restoring over existing data is refused.
     let again = Command::new(env!("CARGO_BIN_EXE_gsa"))

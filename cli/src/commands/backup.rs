@@ -14,7 +14,10 @@ fn is_key_file(name: &str) -> bool {
     name.ends_with(".key") || name.ends_with(".pem") || name.ends_with(".jwk")
 }
 
+/// Copies one database with SQLite's backup API into `to`, a new file readable by the owner only
+/// (the identity and webhook databases hold signing keys and webhook secrets).
 fn copy_db(from: &Path, to: &Path) -> anyhow::Result<()> {
+    create_private(to)?;
     let src =
         rusqlite::Connection::open_with_flags(from, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
     let mut dst = rusqlite::Connection::open(to)?;
@@ -37,6 +40,15 @@ fn copy_keys(from: &Path, to: &Path) -> anyhow::Result<usize> {
     Ok(n)
 }
 
+/// Creates an empty file with mode 0600 (fails when it exists).
+fn create_private(p: &Path) -> std::io::Result<()> {
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+    o.open(p).map(drop)
+}
+
 #[cfg(unix)]
 fn set_private(p: &Path) -> std::io::Result<()> {
     use std::os::unix::fs::PermissionsExt;
@@ -47,7 +59,8 @@ fn set_private(_: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Copies the data directory's databases and keys into `dir` (created; must be empty).
+/// Copies the data directory's databases and keys into `dir` (created; must be empty). The
+/// directory is made 0700 and every file in it 0600: it holds signing keys and secrets.
 pub fn backup(cfg: &Config, dir: &Path) -> anyhow::Result<ExitCode> {
     std::fs::create_dir_all(dir)?;
     anyhow::ensure!(
@@ -55,6 +68,11 @@ pub fn backup(cfg: &Config, dir: &Path) -> anyhow::Result<ExitCode> {
         "{} is not empty",
         dir.display()
     );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+    }
     let mut dbs = 0;
     for name in DATABASES {
         let from = cfg.data_dir.join(name);
