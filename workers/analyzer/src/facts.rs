@@ -771,7 +771,7 @@ static MARGIN_AFTER_SALES: Lazy<Regex> = Lazy::new(|| {
 });
 static MERCH_MARGIN: Lazy<Regex> = Lazy::new(|| {
     re(
-        r"(?i)\b(?:inside|in-store|merchandise|store|grocery|c-store)\s+(?:gross\s+)?(?:profit\s+)?margins?\s*(?:of|is|are|at|:|averag\w*|around|about|over|~|\s)*\s*(?P<pct>\d{1,2}(?:\.\d+)?)\s*%|(?P<pct2>\d{1,2}(?:\.\d+)?)\s*%\s*(?:gross\s+)?(?:profit\s+)?margins?\s+(?:on|in)\s+(?:inside|in-store|merchandise|store|grocery)",
+        r"(?i)\b(?:inside|in-store|merchandise|store|grocery|c-store)\s+(?:gross\s+)?(?:profit\s+)?margins?\s*(?:of|is|are|at|:|averag\w*|around|about|over|~|\s)*\s*(?P<pct>\d{1,2}(?:\.\d+)?)\s*(?:%|percent\b)|(?P<pct2>\d{1,2}(?:\.\d+)?)\s*(?:%|percent\b)\s*(?:gross\s+)?(?:profit\s+)?margins?\s+(?:on|in)\s+(?:inside|in-store|merchandise|store|grocery)|\b(?P<pct3>\d{1,2}(?:\.\d+)?)\s*(?:%|percent\b)\s*(?:inside|in-store|merchandise|store|grocery|c-store)\s+(?:gross\s+)?(?:profit\s+)?margins?\b",
     )
 });
 
@@ -862,7 +862,10 @@ fn inside_sales_and_merchandise_margin(d: &Scan, ex: &mut Extraction) {
         }
     }
     if let Some(c) = MERCH_MARGIN.captures(margin_text) {
-        let p = c.name("pct").or_else(|| c.name("pct2"));
+        let p = c
+            .name("pct")
+            .or_else(|| c.name("pct2"))
+            .or_else(|| c.name("pct3"));
         if let (Some(m), Some(p)) = (c.get(0), p) {
             if let Ok(v) = p.as_str().parse::<f64>() {
                 if !is_projection(text, m.start()) {
@@ -1351,9 +1354,31 @@ static BRANDED_WORD: Lazy<Regex> =
     Lazy::new(|| re(r"(?i)\b(?:branded|major\s+brand|national\s+brand)\b"));
 static SUPPLY_YEARS_LEFT: Lazy<Regex> = Lazy::new(|| {
     re(
-        r"(?i)\b(?P<n>\d{1,2})\s*(?:years?|yrs?)\s*(?:left|remaining)\s*on\s*(?:the\s*)?(?:fuel\s+|supply\s+|branded\s+|brand\s+|dealer\s+|jobber\s+)*(?:contract|agreement)\b",
+        r"(?i)\b(?P<n>\d{1,2})\s*\+?\s*(?:years?|yrs?)\s*(?:left|remaining)\s*on\s*(?:the\s+|its\s+|a\s+)?(?P<w>(?:[a-z0-9&'-]+\s+){0,3}?)(?:contract|agreement)\b",
     )
 });
+/// "supply contract has 8 years remaining", "Supply agreement with 8 years left".
+static SUPPLY_HAS_YEARS: Lazy<Regex> = Lazy::new(|| {
+    re(
+        r"(?i)\b(?:supply|fuel|branded|brand|dealer|jobber|distributor)\s+(?:contract|agreement)\s+(?:has|with|of)\s+(?:about\s+|approximately\s+|approx\.?\s+|over\s+|nearly\s+|almost\s+)?(?P<n>\d{1,2})\s*\+?\s*(?:years?|yrs?)\s+(?:left|remaining|to\s+go)\b",
+    )
+});
+/// Contracts that are not the fuel supply agreement ("5 years left on the lease agreement").
+const NOT_SUPPLY_CONTRACT: &[&str] = &[
+    "lease",
+    "rent",
+    "franchise",
+    "employ",
+    "compete",
+    "management",
+    "loan",
+    "note",
+    "service",
+    "maintenance",
+    "consult",
+    "purchase",
+    "sale",
+];
 static SUPPLY_EXPIRES: Lazy<Regex> = Lazy::new(|| {
     re(
         r"(?i)\b(?:supply|fuel|branded|brand|jobber)\s+(?:contract|agreement)\s*(?:expires|ends|runs\s+(?:through|until)|through|until|is\s+up)\s*(?:in\s+|on\s+)?(?:[A-Za-z]+\.?\s+)?(?P<yr>(?:19|20)\d\d)\b",
@@ -1449,7 +1474,14 @@ fn brand_and_supply(d: &Scan, t: &Scan, year: Option<i32>, ex: &mut Extraction) 
     } else {
         ""
     };
-    if let Some(c) = SUPPLY_YEARS_LEFT.captures(text) {
+    let years_left = SUPPLY_YEARS_LEFT
+        .captures_iter(text)
+        .find(|c| {
+            let w = c.name("w").map_or("", |w| w.as_str()).to_ascii_lowercase();
+            !NOT_SUPPLY_CONTRACT.iter().any(|x| w.contains(x))
+        })
+        .or_else(|| SUPPLY_HAS_YEARS.captures(text));
+    if let Some(c) = years_left {
         if let (Some(m), Some(n)) = (
             c.get(0),
             c.name("n").and_then(|n| n.as_str().parse::<f64>().ok()),
@@ -2084,6 +2116,47 @@ mod tests {
         let ex = extract_all(&listing("3 UST's each with a capacity of 12,000 gallons"));
         assert!(ex.get("gallons_per_month").is_none());
         assert!(ex.questions.is_empty(), "{:?}", ex.questions);
+    }
+
+    /// Wordings a new-user trial pasted that were reported as "not stated" (2026-12-04).
+    #[test]
+    fn merchandise_margin_and_supply_years_in_other_wordings() {
+        for (desc, pct) in [
+            ("Strong store with a 32% merchandise margin.", 32.0),
+            ("Inside margin of 32 percent on groceries.", 32.0),
+            ("Merchandise margin is 32%.", 32.0),
+            ("35% margin on inside sales", 35.0),
+        ] {
+            let f = get(desc, "merchandise_margin_percent").unwrap_or_else(|| panic!("{desc}"));
+            assert_eq!(f.value, FactValue::Number(pct), "{desc}");
+            assert_eq!(quote_at(desc, &f), f.quote);
+        }
+        for (desc, years) in [
+            ("Shell supply contract has 8 years remaining.", 8.0),
+            ("Supply agreement with 8 years left.", 8.0),
+            ("There are 6 years left on the Shell contract.", 6.0),
+            ("10 yrs remaining on branded supply agreement", 10.0),
+        ] {
+            let f =
+                get(desc, "supply_contract_years_remaining").unwrap_or_else(|| panic!("{desc}"));
+            assert_eq!(f.value, FactValue::Number(years), "{desc}");
+        }
+        // Other contracts are not the fuel supply agreement.
+        for desc in [
+            "5 years left on the lease agreement.",
+            "3 years remaining on the franchise agreement",
+            "2 years left on the non-compete agreement",
+        ] {
+            assert!(
+                get(desc, "supply_contract_years_remaining").is_none(),
+                "{desc}"
+            );
+        }
+        assert!(get(
+            "A 32% discount for the store margin",
+            "merchandise_margin_percent"
+        )
+        .is_none());
     }
 
     #[test]
