@@ -250,11 +250,15 @@ fn truncate(s: &str, n: usize) -> String {
 /// that scored at least 70 % of their points on the listing's own figures (`+gallons per
 /// month`) and the one that scored least, at most 30 %, on its figures (`-price to cash flow`).
 /// Factors without evidence (scored neutral because the listing does not say) are left out:
-/// they are the card's missing data, not a reason. A listing that is not scored gives why not.
+/// they are the card's missing data, not a reason. A cap comes first: `capped at 50: DSCR 0.67
+/// is below 1.00` when it set the score, `red flag: ...` when the sum was already below it (the
+/// problem still matters more than any factor). A listing that is not scored gives why not.
 pub fn why(card: &ScoreCard) -> String {
     if !card.applicable {
         return card.not_applicable_reason.clone().unwrap_or_default();
     }
+    let sum: f64 = card.factors.iter().map(|f| f.points).sum();
+    let cap = card.caps.iter().min_by_key(|c| c.limit);
     let ratio = |f: &gsa_schemas::Factor| {
         if f.max_points > 0.0 {
             f.points / f.max_points
@@ -291,6 +295,25 @@ pub fn why(card: &ScoreCard) -> String {
     });
     if let Some(worst) = worst.filter(|f| ratio(f) <= 0.3) {
         parts.push(format!("-{}", name(worst)));
+    }
+    if let Some(cap) = cap {
+        // The reason up to its explanation: "DSCR 0.67 is below 1.00", "Lease with 3 years
+        // left", "Open environmental problem".
+        let short = cap
+            .reason
+            .split([':', '('])
+            .next()
+            .unwrap_or_default()
+            .trim();
+        let binding = card.score == Some(cap.limit) && sum.round() > f64::from(cap.limit);
+        parts.insert(
+            0,
+            if binding {
+                format!("capped at {}: {short}", cap.limit)
+            } else {
+                format!("red flag: {short}")
+            },
+        );
     }
     if parts.is_empty() {
         "no stated figure stands out".into()
@@ -401,9 +424,24 @@ mod tests {
             cards_of("../testdata/bizbuysell/datasets/api-bff-v2-bfs-search-results-2025.json");
         let scored: Vec<&ScoreCard> = cards.iter().filter(|c| c.applicable).collect();
         assert!(scored.len() >= 10, "{} scored", scored.len());
+        // ARCO ampm 2419424: DSCR 0.67 caps it at 50 and its factors sum to 46: the DSCR is
+        // still the first reason (a trial read the column without it).
+        let arco = scored.iter().find(|c| c.listing_id == "2419424").unwrap();
+        assert_eq!(arco.caps.len(), 1, "{:?}", arco.caps);
+        assert_eq!(arco.score, Some(46));
+        assert!(
+            why(arco).starts_with("red flag: DSCR 0.67 is below 1.00, "),
+            "{}",
+            why(arco)
+        );
         let mut plus = 0;
         for c in &scored {
             let w = why(c);
+            assert_eq!(
+                !c.caps.is_empty(),
+                w.starts_with("capped at ") || w.starts_with("red flag: "),
+                "{w}"
+            );
             for part in w.split(", ").filter(|p| p.starts_with(['+', '-'])) {
                 let name = part[1..].replace(' ', "_");
                 let f = c.factors.iter().find(|f| f.name == name).unwrap();
