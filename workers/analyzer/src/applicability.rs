@@ -100,6 +100,12 @@ static LIQUOR: Lazy<Regex> = Lazy::new(|| {
         r"(?i)\bliquor\b|\bLCBO\b|\bwine\s*(?:&|and)\s*spirits\b|\bpackage\s+store\b|\bbeer\s+store\b",
     )
 });
+/// Words of a business that runs today ("Established ... Truck Repair Biz w/Land For Sale").
+static ESTABLISHED: Lazy<Regex> = Lazy::new(|| {
+    crate::text::regex(
+        r"(?i)\b(?:established|turn-?key|in\s+business|serving\s+the|loyal|repeat\s+(?:customers|clients)|(?:client|customer)\s+base)\b",
+    )
+});
 static DEVELOPMENT: Lazy<Regex> = Lazy::new(|| {
     crate::text::regex(
         r"(?i)\bdevelopment\s+(?:site|land|parcel)\b|\bland\s+for\s+sale\b|\bvacant\s+land\b|\bbuild[- ]to[- ]suit\b|\bpad\s+site\b|\bshovel[- ]ready\b",
@@ -311,9 +317,16 @@ pub fn assess(listing: &Listing) -> Applicability {
     let site_in_head = head_terms.iter().any(|(_, s)| *s == TermStrength::Site);
     let fuel = site_in_head || terms.len() >= 2;
 
-    // A development site sells land for a future station: nothing operating to score.
+    // A development site sells land for a future station: nothing operating to score. Only
+    // with fuel terms (land for a truck repair shop is not a fuel site) and no sign of a
+    // business that runs today.
     let operating_figures = listing.cash_flow.is_some() || listing.gross_revenue.is_some();
-    if !operating_figures && (DEVELOPMENT.is_match(title) || DEVELOPMENT.is_match(desc)) {
+    if !operating_figures
+        && !terms.is_empty()
+        && (DEVELOPMENT.is_match(title) || DEVELOPMENT.is_match(desc))
+        && !ESTABLISHED.is_match(title)
+        && !ESTABLISHED.is_match(desc)
+    {
         return not(
             "A development site (land for a future fuel site), not an operating station: there is no business to score."
                 .into(),
@@ -456,6 +469,24 @@ mod tests {
         ));
         assert!(a.applicable, "{}", a.reason);
         assert_eq!(a.kind, Some(SiteKind::TruckStop));
+    }
+
+    #[test]
+    fn land_with_an_established_business_or_without_fuel_is_not_a_development_site() {
+        // The real API record 2419157 (title and card excerpt as published).
+        let a = assess(&l(
+            "Established St. Louis Truck Repair Biz w/Land For Sale!",
+            "Turnkey opportunity! This well-established truck repair business has been serving the St. Louis area for over 30 years, boasting a loyal and repeat client base. The sale includes valuable land in a...",
+        ));
+        assert!(!a.applicable);
+        assert!(!a.reason.contains("development"), "{}", a.reason);
+        assert!(a.reason.starts_with("Not a gas station"), "{}", a.reason);
+        // fl-008, a real development listing, stays one.
+        let a = assess(&l(
+            "Major Brand Truck Stop development site",
+            "Prime Location!!next to a international airport20 acresMajor Brand Truck Stop Development site in  ArizonaProjected gas and Diesel volume  is 1M/ monthcall for more info",
+        ));
+        assert!(a.reason.contains("development site"), "{}", a.reason);
     }
 
     #[test]
