@@ -199,4 +199,34 @@ fn dropped_files_are_scored_redrops_change_nothing_and_a_price_cut_is_an_update(
         by_type, expected,
         "nothing from the re-drop, one update, one new score"
     );
+
+    // 4. Nothing lies in the inbox unexplained (a new-user trial's files): a file of another
+    //    type and a few words that are not a listing go to failed/ with the reason; a real CSV
+    //    export whose rows are ragged (38 of 39) goes to processed/ with the rows it skipped.
+    const CSV: &str = "sezid-owner-financed-listings-2025.csv";
+    drop_file(&inbox, "bin.dat", &[0u8, 159, 146, 150, 1, 2, 3]);
+    drop_file(&inbox, "junk.txt", b"hello world this is not a listing\n");
+    let csv = std::fs::read(testdata(&format!("bizbuysell/datasets/{CSV}"))).unwrap();
+    drop_file(&inbox, CSV, &csv);
+    let reason = |dir: &str, name: &str| {
+        std::fs::read_to_string(inbox.join(dir).join(format!("{name}.reason.txt"))).ok()
+    };
+    let bin = wait_for("bin.dat in failed/", Duration::from_secs(30), || {
+        reason("failed", "bin.dat")
+    });
+    assert!(bin.contains("not a file the inbox reads"), "{bin}");
+    assert!(inbox.join("failed/bin.dat").exists());
+    let junk = wait_for("junk.txt in failed/", Duration::from_secs(30), || {
+        reason("failed", "junk.txt")
+    });
+    assert!(junk.contains("not a listing: 7 words"), "{junk}");
+    let rows = wait_for("the CSV in processed/", Duration::from_secs(30), || {
+        reason("processed", CSV)
+    });
+    assert!(
+        rows.starts_with("read 1 listings; 38 records not read:"),
+        "{rows}"
+    );
+    assert!(rows.contains("row 35: Malformed: ragged row"), "{rows}");
+    assert!(!inbox.join(CSV).exists() && !inbox.join("bin.dat").exists());
 }

@@ -24,6 +24,9 @@ pub const SETTLE: Duration = Duration::from_millis(500);
 /// File extensions the inbox ingests.
 pub const EXTENSIONS: &[&str] = &["html", "htm", "json", "csv", "txt"];
 
+/// Files still being written by a browser or editor; left alone until renamed.
+pub const IN_PROGRESS: &[&str] = &["part", "crdownload", "download", "tmp", "swp", "partial"];
+
 /// Runs the inbox watcher until `shutdown`.
 pub async fn run(
     cfg: &Config,
@@ -37,6 +40,20 @@ pub async fn run(
     let publisher = Publisher::new(js).await?;
     tracing::info!(inbox = %inbox.display(), "scraper watching inbox");
     loop {
+        for path in unsupported_files(&inbox) {
+            let reason = format!(
+                "not a file the inbox reads: it takes {} (a saved page, a search-API JSON, a CSV export or pasted text)",
+                EXTENSIONS
+                    .iter()
+                    .map(|e| format!(".{e}"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            );
+            tracing::warn!(file = %path.display(), %reason, "moved to failed/");
+            if let Err(e) = move_to(&path, &inbox.join("failed"), Some(&reason)) {
+                tracing::warn!(file = %path.display(), error = %e, "cannot move it to failed/");
+            }
+        }
         for path in ready_files(&inbox) {
             match ingest(&publisher, &path).await {
                 Ok(s) => tracing::info!(file = %path.display(), summary = %s, "ingested"),
@@ -52,6 +69,36 @@ pub async fn run(
     }
     tracing::info!("scraper stopped");
     Ok(())
+}
+
+/// Settled files in the inbox root that it cannot read: another extension (or none), not a
+/// hidden file and not one still being written ([`IN_PROGRESS`]). They go to `failed/` with
+/// the reason, so nothing lies in the inbox unexplained.
+pub fn unsupported_files(inbox: &Path) -> Vec<PathBuf> {
+    let Ok(rd) = std::fs::read_dir(inbox) else {
+        return Vec::new();
+    };
+    let now = SystemTime::now();
+    rd.flatten()
+        .filter_map(|e| {
+            let p = e.path();
+            let meta = e.metadata().ok()?;
+            let name = p.file_name()?.to_str()?;
+            if !meta.is_file() || name.starts_with('.') || name.ends_with(".reason.txt") {
+                return None;
+            }
+            let ext = p
+                .extension()
+                .and_then(|x| x.to_str())
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            if EXTENSIONS.contains(&ext.as_str()) || IN_PROGRESS.contains(&ext.as_str()) {
+                return None;
+            }
+            let m = meta.modified().ok()?;
+            (now.duration_since(m).unwrap_or_default() >= SETTLE).then_some(p)
+        })
+        .collect()
 }
 
 /// Files in the inbox root with a known extension that have settled, oldest first.
@@ -77,8 +124,9 @@ pub fn ready_files(inbox: &Path) -> Vec<PathBuf> {
     files.into_iter().map(|(_, p)| p).collect()
 }
 
-/// Parses and publishes one file, then moves it to `processed/` (something was read) or
-/// `failed/` (unreadable, or nothing but rejections) with the reason beside it.
+/// Parses and publishes one file, then moves it to `processed/` (something was read; the
+/// records it could not read, if any, listed in `<name>.reason.txt` beside it) or `failed/`
+/// (unreadable, or nothing but rejections) with the reason beside it.
 pub async fn ingest(publisher: &Publisher, path: &Path) -> anyhow::Result<PublishSummary> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let outcome = match crate::parse_file(path) {
@@ -107,8 +155,23 @@ pub async fn ingest(publisher: &Publisher, path: &Path) -> anyhow::Result<Publis
             reasons.join("\n")
         };
         move_to(path, &dir.join("failed"), Some(&reason))?;
-    } else {
+    } else if outcome.rejections.is_empty() {
         move_to(path, &dir.join("processed"), None)?;
+    } else {
+        let mut reason = format!(
+            "read {} listings; {} records not read:",
+            outcome.listings.len(),
+            outcome.rejections.len()
+        );
+        for r in &outcome.rejections {
+            let at = r
+                .record
+                .as_deref()
+                .map(|x| format!("{x}: "))
+                .unwrap_or_default();
+            reason.push_str(&format!("\n{at}{:?}: {}", r.kind, r.reason));
+        }
+        move_to(path, &dir.join("processed"), Some(&reason))?;
     }
     Ok(summary)
 }

@@ -15,7 +15,8 @@
 //! Figures inside sentences are not read.
 //!
 //! Text with no label and no title-like first line is still a listing (description only); only
-//! empty/whitespace input is rejected. `listing_id` is the ad number of a `bizbuysell.com`
+//! empty/whitespace input, and a few words (fewer than [`MIN_WORDS_WITHOUT_FIGURES`]) with no
+//! digit and no listing address, are rejected. `listing_id` is the ad number of a `bizbuysell.com`
 //! listing address in the text (the address becomes `url`), else `text-` + first 12 hex of
 //! SHA-256 over the text with CRLF normalised to LF and outer whitespace trimmed.
 
@@ -133,6 +134,9 @@ fn short_place(line: &str) -> bool {
         .is_none_or(|c| c.split_whitespace().count() <= 4)
 }
 
+/// Fewer words than this, with no digit and no listing address, are rejected as not a listing.
+pub const MIN_WORDS_WITHOUT_FIGURES: usize = 20;
+
 /// Parses pasted text.
 pub fn parse_text(
     input: &str,
@@ -168,6 +172,23 @@ pub fn parse_text(
         }
         Some((url, id))
     });
+    // A few words with no figure and no listing address are not a listing ("hello world" saved
+    // into the inbox was stored and shown on the dashboard): say so instead.
+    let words = trimmed.split_whitespace().count();
+    if site.is_none()
+        && words < MIN_WORDS_WITHOUT_FIGURES
+        && !trimmed.bytes().any(|b| b.is_ascii_digit())
+    {
+        return Err(Rejection {
+            input: input.into(),
+            record: None,
+            listing_id: None,
+            kind: RejectionKind::Unrecognised,
+            reason: format!(
+                "not a listing: {words} words with no figure and no BizBuySell address; paste the listing page's text (title, asking price, cash flow, description)"
+            ),
+        });
+    }
     let (url, listing_id) = match site {
         Some((url, id)) => (Some(url), id),
         None => {
