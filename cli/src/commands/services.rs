@@ -69,7 +69,8 @@ fn spawn_worker(
     let cfg = cfg.clone();
     let js = js.clone();
     let service = name.service();
-    tasks.spawn(async move {
+    let span = telemetry::service_span(service);
+    let task = async move {
         let result = match name {
             WorkerName::Logger => gsa_logger::worker::run(&cfg, js, sd).await,
             WorkerName::Analyzer => match gsa_analyzer::ScoringConfig::from_env() {
@@ -91,7 +92,8 @@ fn spawn_worker(
             }
         };
         (service, result)
-    });
+    };
+    tasks.spawn(tracing::Instrument::instrument(task, span));
 }
 
 /// Runs the services until Ctrl-C/SIGTERM or until one of them stops on its own, then stops
@@ -180,10 +182,16 @@ pub async fn up(cfg: Config) -> anyhow::Result<ExitCode> {
     }
     tracing::info!(addr = %cfg.http_addr, inbox = %cfg.inbox.display(), "gsa up: services started");
     let gcfg = cfg.clone();
-    tasks.spawn(async move {
-        let served = gsa_gateway::serve_with(gcfg, gw, listener, sd).await;
-        ("gateway", served)
-    });
+    let served = async move {
+        (
+            "gateway",
+            gsa_gateway::serve_with(gcfg, gw, listener, sd).await,
+        )
+    };
+    tasks.spawn(tracing::Instrument::instrument(
+        served,
+        telemetry::service_span("gateway"),
+    ));
     let code = supervise(tasks, trigger).await;
     tracing::info!("gsa up: stopped");
     Ok(code)

@@ -113,6 +113,24 @@ struct NatsLayer {
     dropped: Arc<AtomicU64>,
 }
 
+/// The services a record can belong to. A span with one of these names (see
+/// [`service_span`]) marks the records of shared code (`gsa_common::nats`'s "consumer
+/// stopped") as that service's.
+pub const SERVICES: &[&str] = &["scraper", "analyzer", "logger", "notifier", "gateway"];
+
+/// A span naming `service` (one of [`SERVICES`]; anything else gives a span the shipper
+/// ignores). `gsa up` runs each service's task inside one.
+pub fn service_span(service: &str) -> tracing::Span {
+    match service {
+        "scraper" => tracing::info_span!("scraper"),
+        "analyzer" => tracing::info_span!("analyzer"),
+        "logger" => tracing::info_span!("logger"),
+        "notifier" => tracing::info_span!("notifier"),
+        "gateway" => tracing::info_span!("gateway"),
+        _ => tracing::Span::none(),
+    }
+}
+
 /// Which service a record belongs to, from its target's crate (in `gsa up` all services share
 /// one process).
 fn service_of<'a>(target: &str, default: &'a str) -> std::borrow::Cow<'a, str> {
@@ -120,6 +138,7 @@ fn service_of<'a>(target: &str, default: &'a str) -> std::borrow::Cow<'a, str> {
         ("gsa_scraper", "scraper"),
         ("gsa_analyzer", "analyzer"),
         ("gsa_logger", "logger"),
+        ("gsa_notifier", "notifier"),
         ("gsa_gateway", "gateway"),
     ] {
         if target.starts_with(prefix) {
@@ -129,13 +148,38 @@ fn service_of<'a>(target: &str, default: &'a str) -> std::borrow::Cow<'a, str> {
     default.into()
 }
 
+impl NatsLayer {
+    /// The record's service: its crate's, else the innermost [`service_span`] around it, else
+    /// the process's.
+    fn service<S>(&self, event: &Event<'_>, ctx: &Context<'_, S>) -> String
+    where
+        S: Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+    {
+        let by_crate = service_of(event.metadata().target(), &self.default_service);
+        if by_crate != self.default_service.as_str() {
+            return by_crate.into_owned();
+        }
+        ctx.event_scope(event)
+            .and_then(|scope| {
+                scope
+                    .map(|span| span.name())
+                    .find(|n| SERVICES.contains(n))
+                    .map(str::to_string)
+            })
+            .unwrap_or_else(|| self.default_service.clone())
+    }
+}
+
 /// Records that must not be shipped: the logger's per-record logs, and the NATS client's own.
 fn never_ship(target: &str) -> bool {
     target.starts_with("gsa_logger::store") || target.starts_with("async_nats")
 }
 
-impl<S: Subscriber> Layer<S> for NatsLayer {
-    fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
+impl<S> Layer<S> for NatsLayer
+where
+    S: Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+{
+    fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
         let meta = event.metadata();
         if never_ship(meta.target()) || *meta.level() > Level::INFO {
             return;
@@ -144,7 +188,7 @@ impl<S: Subscriber> Layer<S> for NatsLayer {
         event.record(&mut visitor);
         let rec = LogRecord {
             time: chrono::Utc::now(),
-            service: service_of(meta.target(), &self.default_service).into_owned(),
+            service: self.service(event, &ctx),
             level: meta.level().to_string(),
             target: meta.target().to_string(),
             message: visitor.message,
@@ -193,6 +237,42 @@ mod tests {
         assert!(never_ship("gsa_logger::store"));
         assert!(never_ship("async_nats::connector"));
         assert!(!never_ship("gsa_logger::worker"));
+    }
+
+    /// Shared code ("consumer stopped" in `gsa_common::nats`) logs under the service whose
+    /// span it runs in; a trial found `/api/logs?service=notifier` empty in `gsa up`.
+    #[test]
+    fn records_of_shared_code_belong_to_the_service_span_around_them() {
+        use tracing_subscriber::layer::SubscriberExt;
+        let (tx, mut rx) = mpsc::channel(16);
+        let layer = NatsLayer {
+            default_service: "gsa".into(),
+            tx,
+            dropped: Arc::default(),
+        };
+        let subscriber = tracing_subscriber::registry().with(layer);
+        tracing::subscriber::with_default(subscriber, || {
+            let _g = service_span("notifier").entered();
+            tracing::info!("consumer stopped");
+            {
+                let _inner = service_span("logger").entered();
+                tracing::info!("inner");
+            }
+            drop(_g);
+            tracing::info!("outside");
+            tracing::info!(target: "gsa_notifier::worker", "notifier started");
+        });
+        let got: Vec<(String, String)> = std::iter::from_fn(|| rx.try_recv().ok())
+            .map(|r| (r.service, r.message))
+            .collect();
+        let want = [
+            ("notifier", "consumer stopped"),
+            ("logger", "inner"),
+            ("gsa", "outside"),
+            ("notifier", "notifier started"),
+        ]
+        .map(|(a, b)| (a.to_string(), b.to_string()));
+        assert_eq!(got, want);
     }
 
     #[test]
