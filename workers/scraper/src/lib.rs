@@ -31,6 +31,7 @@ pub mod jsonutil;
 pub mod location;
 pub mod lower;
 pub mod money;
+pub mod nesting;
 pub mod paging;
 pub mod privacy;
 pub mod publish;
@@ -201,6 +202,20 @@ fn parse_html(input: &str, html: &str, fetched_at: DateTime<Utc>, path: HtmlPath
     if let Some(reason) = block::detect_block(None, html) {
         return ParseOutcome::rejected(rejection(input, RejectionKind::Blocked, reason));
     }
+    // A page nested thousands deep would take the tree builder time in the square of its
+    // depth (see [`nesting`]): refused before any tree is built.
+    let depth = nesting::max_depth(html, nesting::MAX_DEPTH);
+    if depth > nesting::MAX_DEPTH {
+        return ParseOutcome::rejected(rejection(
+            input,
+            RejectionKind::Malformed,
+            format!(
+                "the page nests elements more than {} deep (a BizBuySell page nests under \
+                 100): not parsed",
+                nesting::MAX_DEPTH
+            ),
+        ));
+    }
     let page = lower::Folded::new(html);
     // `bfstitle` decides first: on a detail page it is found in the first ~60 KB, and the
     // search markers, absent there (whole-page searches), are never looked for.
@@ -279,10 +294,26 @@ fn closes_its_html(html: &str) -> bool {
     tail.windows(7).any(|w| w.eq_ignore_ascii_case(b"</html>"))
 }
 
+/// The page's `<title>` text (first 80 characters, whitespace collapsed, entities decoded),
+/// read from the first `<title>` element without building a tree.
 fn dom_title(html: &str) -> Option<String> {
-    let doc = scraper::Html::parse_document(html);
-    let t = dom::first(doc.root_element(), "title").map(dom::text_inline)?;
-    let t: String = t.chars().take(80).collect();
+    let b = html.as_bytes();
+    let open = lower::find_ascii_ci(b, b"<title")?;
+    let start = open + html.get(open..)?.find('>')? + 1;
+    let end = start + lower::find_ascii_ci(b.get(start..)?, b"</title")?;
+    // The first 400 bytes are plenty for 80 characters, and too short to nest deeply.
+    let raw = lower::char_prefix(html.get(start..end)?, 400);
+    let text = scraper::Html::parse_fragment(raw)
+        .root_element()
+        .text()
+        .collect::<String>();
+    let t: String = text
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .take(80)
+        .collect();
     (!t.is_empty()).then_some(t)
 }
 

@@ -173,3 +173,32 @@ fn money_properties() {
         }
     }
 }
+
+/// The nesting guard's threshold stays far above real pages (they reach about 20 by its
+/// count), and a page nested 40,000 deep (a break-it trial's 320 KB file that held `gsa up`
+/// for 45 s) is rejected as malformed without building a tree.
+#[test]
+fn deeply_nested_pages_are_rejected_and_real_pages_are_shallow() {
+    use gsa_scraper::nesting::{max_depth, MAX_DEPTH};
+    for (name, bytes) in fixtures() {
+        if name.ends_with(".html") {
+            let d = max_depth(&String::from_utf8_lossy(&bytes), MAX_DEPTH);
+            assert!((10..100).contains(&d), "{name}: depth {d}");
+        }
+    }
+    let deep = format!(
+        "<html><head><title>Gas station</title></head><body>{}x</body></html>",
+        "<ul><li>".repeat(40_000)
+    );
+    let at = Utc.with_ymd_and_hms(2026, 12, 4, 0, 0, 0).unwrap();
+    let out = parse_bytes("deep.html", deep.as_bytes(), at);
+    assert!(out.listings.is_empty());
+    assert_eq!(out.rejections.len(), 1);
+    assert!(
+        out.rejections[0]
+            .reason
+            .contains("nests elements more than"),
+        "{}",
+        out.rejections[0].reason
+    );
+}
