@@ -205,7 +205,14 @@ const NOT_A_SALE_WORDS: &[&str] = &[
 /// "fuel costs", "fuel-efficient", "5-gallon buckets"; not "Gas & Diesel 100Gal/Mth", "diesel,
 /// truck parking" or "diesel truck stop").
 fn not_a_sale(text: &str, end: usize) -> bool {
-    let after = text.get(end..).unwrap_or("");
+    // Three words lie within the next 120 characters; looking further made a long text
+    // without punctuation cost time in the square of its length (once per fuel word).
+    let rest = text.get(end..).unwrap_or("");
+    let after = rest
+        .char_indices()
+        .nth(120)
+        .and_then(|(i, _)| rest.get(..i))
+        .unwrap_or(rest);
     let clause_end = after
         .find(|c: char| {
             matches!(

@@ -43,11 +43,17 @@ pub(crate) fn char_span(text: &str, start: usize, end: usize) -> (usize, usize) 
 pub(crate) fn sentence_before(text: &str, at: usize, max_chars: usize) -> &str {
     let head = text.get(..at).unwrap_or("");
     // A sentence ends at ! ? newline, or a period followed by whitespace (not "0.80"). Scanned
-    // backwards from `at`, so the cost is the sentence's length, not the offset's: the extractor
-    // asks this for every candidate match of a long description.
+    // backwards from `at`, and no further than `max_chars` characters can reach (4 bytes
+    // each at most), so the cost is bounded by the window, not by the sentence: the extractor
+    // asks this for every candidate match, and a long text without punctuation made it cost
+    // time in the square of its length.
+    let mut lo = at.saturating_sub(max_chars.saturating_mul(4));
+    while lo > 0 && !head.is_char_boundary(lo) {
+        lo -= 1;
+    }
     let bytes = head.as_bytes();
-    let mut cut = 0;
-    for i in (0..bytes.len()).rev() {
+    let mut cut = lo;
+    for i in (lo..bytes.len()).rev() {
         let ends = match bytes[i] {
             b'!' | b'?' | b'\n' => true,
             b'.' => bytes
@@ -215,6 +221,26 @@ pub(crate) fn round2(v: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The window bounds the backward scan without changing what is returned: a sentence end
+    /// inside the window still cuts it; beyond it, the last `max_chars` characters are kept.
+    #[test]
+    fn sentence_before_is_the_same_whatever_the_text_before_the_window() {
+        let long = format!(
+            "{}could add gas pumps {}",
+            "word ".repeat(50_000),
+            "é".repeat(10)
+        );
+        let at = long.len();
+        assert_eq!(sentence_before(&long, at, 30).chars().count(), 30);
+        assert!(sentence_before(&long, at, 30).ends_with("éééééééééé"));
+        assert_eq!(
+            sentence_before("Old sale. Could add gas", 23, 40),
+            " Could add gas"
+        );
+        assert_eq!(sentence_before("x\nab", 4, 40), "ab");
+        assert!(is_hypothetical(&long, long.find("gas pumps").unwrap(), 30));
+    }
 
     #[test]
     fn amounts_with_separators_decimals_and_suffixes() {
