@@ -194,6 +194,13 @@ impl ListParams {
                 "cursor belongs to another sort",
             ));
         }
+        // A forged value (`true`, an object) is the caller's error, not the server's.
+        if cursor
+            .as_ref()
+            .is_some_and(|c| sql_value(sort, &c.v).is_none())
+        {
+            return Err(ApiError::bad("invalid_cursor", "cursor is not valid"));
+        }
         Ok(PageRequest {
             filter: Filter {
                 min_score: params::int(&self.min_score, "min_score", 0, 100, "invalid_min_score")?,
@@ -614,6 +621,23 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(p.parse(MAX_LIMIT).unwrap_err().code(), "invalid_cursor");
+        // Forged values of a type no page holds (a break-it trial got a 500).
+        for v in [
+            serde_json::json!([1]),
+            serde_json::json!(true),
+            serde_json::json!({"a": 1}),
+        ] {
+            let forged = params::encode_cursor(&Cursor {
+                k: Sort::Score,
+                v,
+                id: "x".into(),
+            });
+            let p = ListParams {
+                cursor: Some(forged),
+                ..Default::default()
+            };
+            assert_eq!(p.parse(MAX_LIMIT).unwrap_err().code(), "invalid_cursor");
+        }
         for (p, code) in [
             (
                 ListParams {
