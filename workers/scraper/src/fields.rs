@@ -172,10 +172,30 @@ pub fn non_empty(s: &str) -> Option<String> {
     (!t.is_empty()).then(|| t.to_string())
 }
 
-/// Final touch on every listing: free text redacted (phones/e-mails), title whitespace
-/// collapsed, status from the title
-/// when not already set, and `content_hash` computed.
+/// `url` when it is an http(s) address on `bizbuysell.com` (or a subdomain of it), else
+/// `None`. A saved page can carry any address in its JSON-LD or canonical link, and the
+/// dashboard links it as "on BizBuySell": a break-it trial pointed it at another site.
+pub fn site_url(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    if !matches!(scheme.to_ascii_lowercase().as_str(), "http" | "https") {
+        return None;
+    }
+    let authority = rest.split(['/', '?', '#']).next()?;
+    if authority.contains('@') {
+        return None;
+    }
+    let host = authority
+        .rsplit_once(':')
+        .map_or(authority, |(h, _)| h)
+        .to_ascii_lowercase();
+    (host == "bizbuysell.com" || host.ends_with(".bizbuysell.com")).then(|| url.to_string())
+}
+
+/// Final touch on every listing: a `url` off the site dropped ([`site_url`]), free text
+/// redacted (phones/e-mails), title whitespace collapsed, status from the title when not
+/// already set, and `content_hash` computed.
 pub fn finish(mut l: Listing) -> Listing {
+    l.url = l.url.as_deref().and_then(site_url);
     for f in [
         &mut l.title,
         &mut l.description,
@@ -197,4 +217,31 @@ pub fn finish(mut l: Listing) -> Listing {
         l.status = l.title.as_deref().map(status_from_title);
     }
     l.with_content_hash()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_bizbuysell_addresses_are_kept() {
+        for ok in [
+            "https://www.bizbuysell.com/business-opportunity/x/2445151/",
+            "http://bizbuysell.com/Business-Opportunity/x/1/",
+            "https://m.bizbuysell.com:443/x",
+        ] {
+            assert_eq!(site_url(ok).as_deref(), Some(ok));
+        }
+        for bad in [
+            "https://evil.example/x/",
+            "https://evil.example/login?r=bizbuysell.com/2445151/",
+            "https://bizbuysell.com.evil.example/x",
+            "https://www.bizbuysell.com@evil.example/x",
+            "javascript:alert(1)//bizbuysell.com",
+            "ftp://www.bizbuysell.com/x",
+            "https://notbizbuysell.com/x",
+        ] {
+            assert_eq!(site_url(bad), None, "{bad}");
+        }
+    }
 }
