@@ -69,6 +69,61 @@ pub struct ParseOutcome {
     pub duplicates_skipped: usize,
 }
 
+/// Largest listing, as JSON, that becomes an event: half of NATS's default max payload (1 MB),
+/// leaving room for the envelope and for the `gsa.listing.updated` event that carries the
+/// listing beside its changes. Real listings are under 20 KB; a 2 MB paste was retried by the
+/// inbox forever ("maximum payload exceeded").
+pub const MAX_LISTING_JSON_BYTES: usize = 512 * 1024;
+
+impl ParseOutcome {
+    /// Moves listings larger than [`MAX_LISTING_JSON_BYTES`] as JSON into the rejections. The
+    /// free text dominates a listing's size, so only listings whose text comes near the limit
+    /// are serialised to measure them.
+    fn reject_oversized(&mut self, input: &str) {
+        let text_len = |l: &Listing| {
+            [
+                &l.title,
+                &l.description,
+                &l.reason_for_selling,
+                &l.financing,
+            ]
+            .iter()
+            .map(|t| t.as_deref().map_or(0, str::len))
+            .sum::<usize>()
+        };
+        if self
+            .listings
+            .iter()
+            .all(|l| text_len(l) < MAX_LISTING_JSON_BYTES / 4)
+        {
+            return;
+        }
+        let (keep, big): (Vec<Listing>, Vec<Listing>) = std::mem::take(&mut self.listings)
+            .into_iter()
+            .partition(|l| {
+                text_len(l) < MAX_LISTING_JSON_BYTES / 4
+                    || serde_json::to_vec(l).map_or(0, |v| v.len()) <= MAX_LISTING_JSON_BYTES
+            });
+        self.listings = keep;
+        for l in big {
+            let size = serde_json::to_vec(&l).map_or(0, |v| v.len());
+            self.rejections.push(Rejection {
+                input: input.into(),
+                record: None,
+                listing_id: Some(l.listing_id.clone()),
+                kind: RejectionKind::Malformed,
+                reason: format!(
+                    "listing {} is {} KB as JSON, above the {} KB a listing event may carry \
+                     (a real listing is under 20 KB): is the file one listing?",
+                    l.listing_id,
+                    size / 1024,
+                    MAX_LISTING_JSON_BYTES / 1024
+                ),
+            });
+        }
+    }
+}
+
 impl ParseOutcome {
     fn one(r: Result<Listing, Rejection>) -> Self {
         match r {
@@ -173,6 +228,8 @@ pub fn parse_bytes_with(
         Format::Csv => csv_export::parse_csv(input_name, text, fetched_at),
         Format::Text => ParseOutcome::one(text::parse_text(input_name, text, fetched_at)),
     };
+    let mut out = out;
+    out.reject_oversized(input_name);
     if out.listings.is_empty() && out.rejections.is_empty() {
         // E.g. a CSV with a header and no data rows, or only inline-ad records.
         return ParseOutcome::rejected(rejection(

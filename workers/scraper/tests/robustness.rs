@@ -202,3 +202,28 @@ fn deeply_nested_pages_are_rejected_and_real_pages_are_shallow() {
         out.rejections[0].reason
     );
 }
+
+/// A listing too large for one NATS message (a 2 MB paste, retried by the inbox forever in a
+/// break-it trial) is a rejection that says so; a large but real-sized one is read.
+#[test]
+fn a_listing_too_large_for_an_event_is_rejected_with_its_size() {
+    let at = Utc.with_ymd_and_hms(2026, 12, 4, 0, 0, 0).unwrap();
+    let head = "Gas Station for Sale in Austin, TX\nAsking Price: $1,200,000\n";
+    let big = format!("{head}{}", "Busy corner store with fuel. ".repeat(70_000));
+    let out = parse_bytes("big.txt", big.as_bytes(), at);
+    assert!(out.listings.is_empty());
+    assert_eq!(out.rejections.len(), 1);
+    let r = &out.rejections[0];
+    assert!(
+        r.reason.contains("KB as JSON, above the 512 KB"),
+        "{}",
+        r.reason
+    );
+    assert!(r
+        .listing_id
+        .as_deref()
+        .is_some_and(|id| id.starts_with("text-")));
+    let ok = format!("{head}{}", "Busy corner store with fuel. ".repeat(5_000));
+    let out = parse_bytes("ok.txt", ok.as_bytes(), at);
+    assert_eq!((out.listings.len(), out.rejections.len()), (1, 0));
+}
