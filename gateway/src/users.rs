@@ -78,12 +78,87 @@ fn check_name(name: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn check_password(password: &str) -> anyhow::Result<()> {
+/// Passwords found at the top of every public breach list (the most common 8+ character
+/// ones), checked case-insensitively.
+const COMMON_PASSWORDS: &[&str] = &[
+    "password",
+    "password1",
+    "password12",
+    "password123",
+    "passw0rd",
+    "p@ssw0rd",
+    "12345678",
+    "123456789",
+    "1234567890",
+    "87654321",
+    "11111111",
+    "00000000",
+    "qwertyui",
+    "qwerty123",
+    "qwertyuiop",
+    "1q2w3e4r",
+    "1q2w3e4r5t",
+    "1qaz2wsx",
+    "zaq12wsx",
+    "abcd1234",
+    "abc12345",
+    "iloveyou",
+    "sunshine",
+    "princess",
+    "football",
+    "baseball",
+    "welcome1",
+    "welcome123",
+    "letmein1",
+    "trustno1",
+    "superman",
+    "starwars",
+    "dragon12",
+    "monkey12",
+    "whatever",
+    "computer",
+    "internet",
+    "admin123",
+    "administrator",
+    "changeme",
+    "qazwsxedc",
+    "asdfghjk",
+    "zxcvbnm1",
+    "michael1",
+    "jennifer",
+    "12341234",
+    "88888888",
+    "aaaaaaaa",
+];
+
+/// Checks a new password: 8 characters or more, and not a common, repetitive or sequential
+/// one, nor the user's own name (NIST SP 800-63B §5.1.1.2, "commonly-used, expected, or
+/// compromised" values, "repetitive or sequential characters", "context-specific words").
+fn check_password(name: &str, password: &str) -> anyhow::Result<()> {
     if password.chars().count() < MIN_PASSWORD_CHARS {
         bail!("password must have at least {MIN_PASSWORD_CHARS} characters");
     }
     if password.len() > MAX_PASSWORD_BYTES {
         bail!("password must have at most {MAX_PASSWORD_BYTES} bytes");
+    }
+    let lower = password.to_lowercase();
+    let chars: Vec<char> = lower.chars().collect();
+    let repetitive = chars.iter().all(|c| *c == chars[0]);
+    let step = |d: i64| {
+        chars
+            .windows(2)
+            .all(|w| i64::from(u32::from(w[1])) - i64::from(u32::from(w[0])) == d)
+    };
+    let base = lower.trim_end_matches(|c: char| c.is_ascii_digit() || c == '!');
+    // "Password2024!" is "password" with a year and a mark.
+    if COMMON_PASSWORDS.contains(&lower.as_str()) || COMMON_PASSWORDS.contains(&base) {
+        bail!("that password is one of the most common ones; choose another");
+    }
+    if repetitive || step(1) || step(-1) {
+        bail!("password must not be one repeated or consecutive run of characters");
+    }
+    if !name.is_empty() && lower.contains(&name.to_lowercase()) {
+        bail!("password must not contain the user name");
     }
     Ok(())
 }
@@ -91,7 +166,7 @@ fn check_password(password: &str) -> anyhow::Result<()> {
 /// Adds a user. Fails when the name exists or is not plain, or the password is too short.
 pub fn add(cfg: &Config, name: &str, role: Role, password: &str) -> anyhow::Result<()> {
     check_name(name)?;
-    check_password(password)?;
+    check_password(name, password)?;
     let hash = hash_secret(password)?;
     let conn = open(cfg)?;
     let n = conn.execute(
@@ -112,7 +187,7 @@ pub fn add(cfg: &Config, name: &str, role: Role, password: &str) -> anyhow::Resu
 
 /// Sets a new password and ends every session of the user.
 pub fn passwd(cfg: &Config, name: &str, password: &str) -> anyhow::Result<()> {
-    check_password(password)?;
+    check_password(name, password)?;
     let hash = hash_secret(password)?;
     let mut conn = open(cfg)?;
     let tx = conn.transaction()?;
@@ -219,6 +294,29 @@ pub fn authenticate(cfg: &Config, name: &str, password: &str) -> anyhow::Result<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn common_repetitive_sequential_and_own_name_passwords_are_refused() {
+        for (name, pw) in [
+            ("weak", "password"),
+            ("weak", "Password2024!"),
+            ("weak", "12345678"),
+            ("bossboss", "bossboss"),
+            ("ann", "ann-secret-99"),
+            ("x", "zzzzzzzzzz"),
+            ("x", "abcdefghij"),
+            ("x", "98765432"),
+            ("x", "short"),
+        ] {
+            assert!(check_password(name, pw).is_err(), "{name}/{pw} accepted");
+        }
+        for (name, pw) in [
+            ("ann", "correct horse battery"),
+            ("bob", "tanker-77-diesel"),
+        ] {
+            check_password(name, pw).unwrap();
+        }
+    }
 
     #[test]
     fn users_roles_passwords_and_disable() {
