@@ -62,17 +62,24 @@ pub struct Pipeline {
     pub dead_letters: Vec<(String, u64)>,
 }
 
+/// How long a pipeline read waits for a client that is still connecting (within
+/// [`PIPELINE_TIMEOUT`]).
+const CONNECT_WAIT: Duration = Duration::from_millis(1_000);
+
 impl Pipeline {
     /// Reads the figures from the NATS server(s) at `nats_url`, within [`PIPELINE_TIMEOUT`].
     /// Never fails: a NATS that is down or slow gives `nats_up: false` (logged).
     pub async fn fetch(nats_url: &str) -> Self {
         let res = tokio::time::timeout(PIPELINE_TIMEOUT, async {
             let client = crate::bus::client_for(nats_url).await?;
-            // Asking a disconnected client would only wait for the timeout.
-            anyhow::ensure!(
-                client.connection_state() == async_nats::connection::State::Connected,
-                "not connected to NATS"
-            );
+            // A new client connects in the background: give it a moment (the first read after
+            // start reported NATS down while it was up). Asking a disconnected client would
+            // only wait for the timeout.
+            let connected = Instant::now() + CONNECT_WAIT;
+            while client.connection_state() != async_nats::connection::State::Connected {
+                anyhow::ensure!(Instant::now() < connected, "not connected to NATS");
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
             let js = async_nats::jetstream::new(client);
             let lag = gsa_common::nats::consumer_lag(&js).await?;
             let dead_letters = gsa_common::nats::dlq_depth_by_stream(&js).await?;

@@ -433,3 +433,13 @@ async fn metrics_say_when_nats_is_down() {
     assert!(!text.contains("gsa_consumer_lag{"), "{text}");
     gw.stop().await;
 }
+
+/// The first pipeline read after start finds NATS up: the gateway's client connects in the
+/// background, and the read used to ask it before it had (a trial's first `/metrics` said
+/// `gsa_nats_up 0` with NATS running).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_first_pipeline_read_waits_for_the_new_connection() {
+    let server = NatsServer::start();
+    let p = gsa_gateway::metrics::Pipeline::fetch(&server.url()).await;
+    assert!(p.nats_up);
+}

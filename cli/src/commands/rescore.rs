@@ -53,7 +53,8 @@ pub async fn run(cfg: Config, config: Option<PathBuf>, all: bool) -> anyhow::Res
     if let Some(e) = write_err {
         return Err(e.into());
     }
-    tracing::info!(%summary, "rescore done");
+    // Once on stderr: the summary line (a log record of it printed the same text twice).
+    tracing::debug!(%summary, "rescore done");
     eprintln!("{summary}");
     Ok(ExitCode::SUCCESS)
 }
