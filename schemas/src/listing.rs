@@ -235,6 +235,26 @@ pub struct ListingUpdated {
     pub changes: Vec<FieldChange>,
 }
 
+/// `url` when it is an http(s) address on `bizbuysell.com` (or a subdomain of it), else
+/// `None`: what [`Listing::url`] may hold. The scraper drops any other, and the dashboard
+/// links only these. A saved page can carry any address in its JSON-LD or canonical link, and the
+/// dashboard links it as "on BizBuySell": a break-it trial pointed it at another site.
+pub fn site_url(url: &str) -> Option<&str> {
+    let (scheme, rest) = url.split_once("://")?;
+    if !matches!(scheme.to_ascii_lowercase().as_str(), "http" | "https") {
+        return None;
+    }
+    let authority = rest.split(['/', '?', '#']).next()?;
+    if authority.contains('@') {
+        return None;
+    }
+    let host = authority
+        .rsplit_once(':')
+        .map_or(authority, |(h, _)| h)
+        .to_ascii_lowercase();
+    (host == "bizbuysell.com" || host.ends_with(".bizbuysell.com")).then_some(url)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

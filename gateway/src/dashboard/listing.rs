@@ -265,9 +265,12 @@ pub fn body(d: &Detail) -> Result<String, ApiError> {
         .ok_or_else(|| anyhow::anyhow!("stored listing does not match the schema"))?;
     let title = l.title.clone().unwrap_or_else(|| "Untitled listing".into());
     let mut s = format!("<h1 id=\"listing-title\">{}</h1>", e(&title));
+    // Only an address on the site (a listing stored before the scraper checked hosts may
+    // hold any address).
     let link = l
         .url
         .as_deref()
+        .and_then(gsa_schemas::listing::site_url)
         .and_then(safe_href)
         .map(|h| format!(" · <a href=\"{h}\" rel=\"noopener noreferrer\">on BizBuySell</a>"))
         .unwrap_or_default();

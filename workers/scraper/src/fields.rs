@@ -172,23 +172,10 @@ pub fn non_empty(s: &str) -> Option<String> {
     (!t.is_empty()).then(|| t.to_string())
 }
 
-/// `url` when it is an http(s) address on `bizbuysell.com` (or a subdomain of it), else
-/// `None`. A saved page can carry any address in its JSON-LD or canonical link, and the
-/// dashboard links it as "on BizBuySell": a break-it trial pointed it at another site.
+/// `url` when it is an http(s) address on `bizbuysell.com` (see
+/// [`gsa_schemas::listing::site_url`]), else `None`.
 pub fn site_url(url: &str) -> Option<String> {
-    let (scheme, rest) = url.split_once("://")?;
-    if !matches!(scheme.to_ascii_lowercase().as_str(), "http" | "https") {
-        return None;
-    }
-    let authority = rest.split(['/', '?', '#']).next()?;
-    if authority.contains('@') {
-        return None;
-    }
-    let host = authority
-        .rsplit_once(':')
-        .map_or(authority, |(h, _)| h)
-        .to_ascii_lowercase();
-    (host == "bizbuysell.com" || host.ends_with(".bizbuysell.com")).then(|| url.to_string())
+    gsa_schemas::listing::site_url(url).map(str::to_string)
 }
 
 /// Final touch on every listing: a `url` off the site dropped ([`site_url`]), free text
