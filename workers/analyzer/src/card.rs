@@ -8,6 +8,59 @@ use crate::rules::{self, BucketName, Ctx};
 use crate::valuation::{cross_check, ValuationInput};
 use crate::{applicability, confidence, dscr, facts, real_estate, summary};
 
+/// Largest dollar figure (USD) taken as stated. The largest gas station and truck stop deals
+/// are in the hundreds of millions; a figure above $10 billion is a typo or garbage
+/// ("$2000000000B"), every multiple, DSCR and valuation computed from it would mean nothing,
+/// and its sums could overflow.
+pub const MAX_PLAUSIBLE_USD: i64 = 10_000_000_000;
+
+/// The listing with every dollar figure above [`MAX_PLAUSIBLE_USD`] (or below zero for a
+/// price) set aside as not stated, and a question for each; borrowed when all are plausible.
+fn plausible(listing: &Listing) -> (std::borrow::Cow<'_, Listing>, Vec<String>) {
+    let figures = |l: &Listing| {
+        [
+            ("asking price", l.asking_price),
+            ("cash flow", l.cash_flow),
+            ("gross revenue", l.gross_revenue),
+            ("EBITDA", l.ebitda),
+            ("FF&E", l.ffe),
+            ("inventory", l.inventory),
+            ("rent", l.rent),
+            ("real estate value", l.real_estate.value),
+        ]
+    };
+    let bad = |v: Option<i64>| v.is_some_and(|v| v.unsigned_abs() > MAX_PLAUSIBLE_USD as u64);
+    if !figures(listing).iter().any(|(_, v)| bad(*v)) {
+        return (std::borrow::Cow::Borrowed(listing), vec![]);
+    }
+    let questions = figures(listing)
+        .iter()
+        .filter(|(_, v)| bad(*v))
+        .map(|(name, v)| {
+            format!(
+                "The listing gives a {name} of {}, beyond any real deal (over $10 billion): a typo? It was not used.",
+                crate::text::usd(v.unwrap_or_default())
+            )
+        })
+        .collect();
+    let mut l = listing.clone();
+    for f in [
+        &mut l.asking_price,
+        &mut l.cash_flow,
+        &mut l.gross_revenue,
+        &mut l.ebitda,
+        &mut l.ffe,
+        &mut l.inventory,
+        &mut l.rent,
+        &mut l.real_estate.value,
+    ] {
+        if bad(*f) {
+            *f = None;
+        }
+    }
+    (std::borrow::Cow::Owned(l), questions)
+}
+
 /// Scores a listing. `listing_event_id` is the id of the listing event being scored.
 ///
 /// The card has no history (`previous_score`, `previous_model_version`, `changes` empty):
@@ -17,6 +70,8 @@ use crate::{applicability, confidence, dscr, facts, real_estate, summary};
 /// `applicable: false`, the reason, `score: null`, and its facts (facts are extracted for every
 /// listing).
 pub fn score(listing: &Listing, listing_event_id: &str, cfg: &ScoringConfig) -> ScoreCard {
+    let (listing, set_aside) = plausible(listing);
+    let listing = &*listing;
     let ex = facts::extract_all(listing);
     let app = applicability::assess(listing);
     let re = real_estate::assess(listing, &ex, cfg);
@@ -94,7 +149,8 @@ pub fn score(listing: &Listing, listing_event_id: &str, cfg: &ScoringConfig) -> 
     let raw = sum.round().clamp(0.0, 100.0) as u8;
     let final_score = crate::caps::apply(raw, &out.caps);
 
-    let mut questions = ex.questions.clone();
+    let mut questions = set_aside;
+    questions.extend(ex.questions.iter().cloned());
     if let Some(m) = ex.mention("closed") {
         questions.push(format!(
             "The listing says \"{}\": when did the site stop operating, and what were its last full-year sales and gallons?",
@@ -156,5 +212,50 @@ pub fn score(listing: &Listing, listing_event_id: &str, cfg: &ScoringConfig) -> 
         previous_score: None,
         previous_model_version: None,
         changes: vec![],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// "Cash Flow: $2000000000B" (2e18) made the valuation's sum overflow and, in a debug
+    /// build, panic the analyzer and every service of `gsa up` (a break-it trial).
+    #[test]
+    fn an_implausible_figure_is_set_aside_and_asked_about() {
+        let listing = Listing {
+            listing_id: "t".into(),
+            title: Some("Gas Station for Sale in Austin, TX".into()),
+            description: Some("Shell gas station pumping 60,000 gallons per month.".into()),
+            state: Some("TX".into()),
+            asking_price: Some(1_000_000),
+            cash_flow: Some(2_000_000_000_000_000_000),
+            ..Default::default()
+        };
+        let card = score(&listing, "e", &ScoringConfig::default());
+        assert!(card.applicable);
+        assert!(card.dscr.is_none() && card.valuation.is_none());
+        assert!(
+            card.missing.iter().any(|m| m == "cash_flow"),
+            "{:?}",
+            card.missing
+        );
+        assert!(
+            card.questions[0]
+                .starts_with("The listing gives a cash flow of $2,000,000,000,000,000,000"),
+            "{:?}",
+            card.questions
+        );
+        // A real-sized figure is used as stated.
+        let ok = Listing {
+            cash_flow: Some(250_000),
+            ..listing
+        };
+        let card = score(&ok, "e", &ScoringConfig::default());
+        assert!(card.dscr.is_some());
+        assert!(!card
+            .questions
+            .iter()
+            .any(|q| q.contains("beyond any real deal")));
     }
 }

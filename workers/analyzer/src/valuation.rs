@@ -98,7 +98,7 @@ pub fn cross_check(i: &ValuationInput, cfg: &ScoringConfig) -> Option<Valuation>
     }
     let low = low.max(0.0).round() as i64;
     let high = high.max(0.0).round() as i64;
-    let mid = (low + high) as f64 / 2.0;
+    let mid = (low as f64 + high as f64) / 2.0;
     let vs = if mid > 0.0 {
         ((i.price as f64 - mid) / mid * 1000.0).round() / 10.0
     } else {

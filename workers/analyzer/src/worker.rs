@@ -352,7 +352,23 @@ async fn handle(
         ..
     } = event;
     let transient = |e: anyhow::Error| HandleError::Transient(e.to_string());
-    let mut card = crate::score(&listing, &event_id, scoring);
+    // A listing that makes the scorer panic is a permanent failure of that message (it goes to
+    // the dead-letter subject), not the end of the process: a panic here used to stop every
+    // service of `gsa up`, and the redelivery stopped it again at each restart.
+    let mut card = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        crate::score(&listing, &event_id, scoring)
+    }))
+    .map_err(|p| {
+        let what = p
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| p.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        HandleError::Permanent(format!(
+            "scoring listing {} panicked: {what}",
+            listing.listing_id
+        ))
+    })?;
     let previous = last_card(kv.cards, &listing.listing_id)
         .await
         .map_err(transient)?;
