@@ -202,17 +202,22 @@ pub async fn key_value_replicated(
     Ok(js.get_key_value(bucket).await?)
 }
 
-/// Turns any string into a valid KV key (`[-_=.a-zA-Z0-9]`, others as `_`).
+/// Turns any string into a valid KV key.
+///
+/// One key per string: ASCII letters, digits, `-` and `_` stay; every other byte (and `=`
+/// itself) is written `=XX` in hex. Mapping them all to `_` made `ZZ.9` and `ZZ_9` one key, so
+/// one listing took the other's merged figures (a break-it trial). Real ids (ad numbers,
+/// `text-<hex>`) are unchanged.
 pub fn kv_key(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "-_=".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("={b:02X}"));
+        }
+    }
+    out
 }
 
 /// Publishes an event to `subject` with its id as `Nats-Msg-Id` and waits for the stream's ack.
@@ -680,6 +685,9 @@ mod tests {
     #[test]
     fn kv_keys_are_subject_safe() {
         assert_eq!(kv_key("text-ab12"), "text-ab12");
-        assert_eq!(kv_key("a b/c"), "a_b_c");
+        assert_eq!(kv_key("2419534"), "2419534");
+        assert_eq!(kv_key("a b/c"), "a=20b=2Fc");
+        assert_ne!(kv_key("ZZ.9"), kv_key("ZZ_9"));
+        assert_ne!(kv_key("a=2E"), kv_key("a."));
     }
 }
