@@ -229,4 +229,15 @@ fn dropped_files_are_scored_redrops_change_nothing_and_a_price_cut_is_an_update(
     );
     assert!(rows.contains("row 35: Malformed: ragged row"), "{rows}");
     assert!(!inbox.join(CSV).exists() && !inbox.join("bin.dat").exists());
+    // A symbolic link is not read (it could point anywhere) and is moved out with the reason.
+    #[cfg(unix)]
+    {
+        let target = data.path().join("elsewhere.txt");
+        std::fs::write(&target, pasted_fuel_listing()).unwrap();
+        std::os::unix::fs::symlink(&target, inbox.join("link.txt")).unwrap();
+        let link = wait_for("link.txt in failed/", Duration::from_secs(30), || {
+            reason("failed", "link.txt")
+        });
+        assert!(link.contains("symbolic link"), "{link}");
+    }
 }

@@ -40,12 +40,12 @@ pub async fn run(
     let publisher = Publisher::new(js).await?;
     tracing::info!(inbox = %inbox.display(), "scraper watching inbox");
     loop {
-        for path in unsupported_files(&inbox) {
+        for (path, why) in unsupported_files(&inbox) {
             let reason = format!(
-                "not a file the inbox reads: it takes {} (a saved page, a search-API JSON, a CSV export or pasted text)",
+                "not a file the inbox reads ({why}): it takes regular files named {} (a saved page, a search-API JSON, a CSV export or pasted text)",
                 EXTENSIONS
                     .iter()
-                    .map(|e| format!(".{e}"))
+                    .map(|e| format!("*.{e}"))
                     .collect::<Vec<_>>()
                     .join(" ")
             );
@@ -71,10 +71,11 @@ pub async fn run(
     Ok(())
 }
 
-/// Settled files in the inbox root that it cannot read: another extension (or none), not a
-/// hidden file and not one still being written ([`IN_PROGRESS`]). They go to `failed/` with
-/// the reason, so nothing lies in the inbox unexplained.
-pub fn unsupported_files(inbox: &Path) -> Vec<PathBuf> {
+/// Entries of the inbox root that it cannot read: settled files of another extension (or
+/// none), not hidden and not still being written ([`IN_PROGRESS`]); symbolic links, FIFOs and
+/// sockets; names that are not UTF-8. They go to `failed/` with the reason, so nothing but
+/// folders lies in the inbox unexplained.
+pub fn unsupported_files(inbox: &Path) -> Vec<(PathBuf, &'static str)> {
     let Ok(rd) = std::fs::read_dir(inbox) else {
         return Vec::new();
     };
@@ -83,8 +84,20 @@ pub fn unsupported_files(inbox: &Path) -> Vec<PathBuf> {
         .filter_map(|e| {
             let p = e.path();
             let meta = e.metadata().ok()?;
-            let name = p.file_name()?.to_str()?;
-            if !meta.is_file() || name.starts_with('.') || name.ends_with(".reason.txt") {
+            // Folders are the user's (processed/ and failed/ among them); a symbolic link,
+            // FIFO or socket, or a name that is not UTF-8, is not read: moved out with the
+            // reason like any other file the inbox cannot read.
+            if meta.is_dir() {
+                return None;
+            }
+            let Some(name) = p.file_name().and_then(|n| n.to_str()) else {
+                return Some((p, "its name is not UTF-8"));
+            };
+            if !meta.is_file() {
+                return (!name.starts_with('.'))
+                    .then_some((p, "a symbolic link, FIFO or socket, not a regular file"));
+            }
+            if name.starts_with('.') || name.ends_with(".reason.txt") {
                 return None;
             }
             let ext = p
@@ -96,7 +109,8 @@ pub fn unsupported_files(inbox: &Path) -> Vec<PathBuf> {
                 return None;
             }
             let m = meta.modified().ok()?;
-            (now.duration_since(m).unwrap_or_default() >= SETTLE).then_some(p)
+            (now.duration_since(m).unwrap_or_default() >= SETTLE)
+                .then_some((p, "another file type"))
         })
         .collect()
 }
@@ -129,7 +143,13 @@ pub fn ready_files(inbox: &Path) -> Vec<PathBuf> {
 /// (unreadable, or nothing but rejections) with the reason beside it.
 pub async fn ingest(publisher: &Publisher, path: &Path) -> anyhow::Result<PublishSummary> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    let outcome = match crate::parse_file(path) {
+    // Parsing is CPU work (a large page takes seconds): on a blocking thread, so the other
+    // services of `gsa up` (the gateway among them) keep answering meanwhile.
+    let owned = path.to_path_buf();
+    let parsed = tokio::task::spawn_blocking(move || crate::parse_file(&owned))
+        .await
+        .map_err(|e| anyhow::anyhow!("parsing {} failed: {e}", path.display()))?;
+    let outcome = match parsed {
         Ok(o) => o,
         Err(e) => {
             move_to(

@@ -75,7 +75,47 @@ pub struct ParseOutcome {
 /// inbox forever ("maximum payload exceeded").
 pub const MAX_LISTING_JSON_BYTES: usize = 512 * 1024;
 
+/// Whether `id` can be a `listing_id`: 1-64 characters of `A-Z a-z 0-9 . _ -`, the set the
+/// gateway's `/api/listings/{id}` accepts (ad numbers and `text-<hex>` always are).
+pub fn valid_listing_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 64
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
 impl ParseOutcome {
+    /// Moves listings whose id is not a [`valid_listing_id`] into the rejections: such a
+    /// listing (`"listNumber": "\"><svg ..."` in a data set) was listed by the API and the
+    /// dashboard but could not be opened.
+    fn reject_bad_ids(&mut self, input: &str) {
+        if self
+            .listings
+            .iter()
+            .all(|l| valid_listing_id(&l.listing_id))
+        {
+            return;
+        }
+        let (keep, bad): (Vec<Listing>, Vec<Listing>) = std::mem::take(&mut self.listings)
+            .into_iter()
+            .partition(|l| valid_listing_id(&l.listing_id));
+        self.listings = keep;
+        for l in bad {
+            let shown: String = l.listing_id.chars().take(40).collect();
+            self.rejections.push(Rejection {
+                input: input.into(),
+                record: None,
+                listing_id: None,
+                kind: RejectionKind::Malformed,
+                reason: format!(
+                    "listing id {shown:?} is not an ad number: ids are 1-64 characters of \
+                     A-Z a-z 0-9 . _ -"
+                ),
+            });
+        }
+    }
+
     /// Moves listings larger than [`MAX_LISTING_JSON_BYTES`] as JSON into the rejections. The
     /// free text dominates a listing's size, so only listings whose text comes near the limit
     /// are serialised to measure them.
@@ -229,6 +269,7 @@ pub fn parse_bytes_with(
         Format::Text => ParseOutcome::one(text::parse_text(input_name, text, fetched_at)),
     };
     let mut out = out;
+    out.reject_bad_ids(input_name);
     out.reject_oversized(input_name);
     if out.listings.is_empty() && out.rejections.is_empty() {
         // E.g. a CSV with a header and no data rows, or only inline-ad records.

@@ -227,3 +227,23 @@ fn a_listing_too_large_for_an_event_is_rejected_with_its_size() {
     let out = parse_bytes("ok.txt", ok.as_bytes(), at);
     assert_eq!((out.listings.len(), out.rejections.len()), (1, 0));
 }
+
+/// A data set record whose id the API could not serve (`/api/listings/{id}` takes
+/// `A-Z a-z 0-9 . _ -`) is rejected with the reason; the others are read.
+#[test]
+fn listing_ids_outside_the_served_set_are_rejected() {
+    let at = Utc.with_ymd_and_hms(2026, 12, 4, 0, 0, 0).unwrap();
+    let json = r#"[
+        {"listNumber": "\"><svg onload=alert(1)>", "header": "Gas station", "price": 1000000, "cashFlow": 200000},
+        {"listNumber": 2419534, "header": "Gas station", "price": 1499000, "cashFlow": 300000}
+    ]"#;
+    let out = parse_bytes("ids.json", json.as_bytes(), at);
+    let ids: Vec<&str> = out.listings.iter().map(|l| l.listing_id.as_str()).collect();
+    assert_eq!(ids, ["2419534"]);
+    assert_eq!(out.rejections.len(), 1);
+    assert!(
+        out.rejections[0].reason.contains("is not an ad number"),
+        "{}",
+        out.rejections[0].reason
+    );
+}
