@@ -86,42 +86,21 @@ pub fn valid_listing_id(id: &str) -> bool {
 }
 
 impl ParseOutcome {
-    /// Moves listings whose id is not a [`valid_listing_id`] into the rejections: such a
-    /// listing (`"listNumber": "\"><svg ..."` in a data set) was listed by the API and the
-    /// dashboard but could not be opened.
-    fn reject_bad_ids(&mut self, input: &str) {
-        if self
-            .listings
-            .iter()
-            .all(|l| valid_listing_id(&l.listing_id))
-        {
-            return;
-        }
-        let (keep, bad): (Vec<Listing>, Vec<Listing>) = std::mem::take(&mut self.listings)
-            .into_iter()
-            .partition(|l| valid_listing_id(&l.listing_id));
-        self.listings = keep;
-        for l in bad {
-            let shown: String = l.listing_id.chars().take(40).collect();
-            self.rejections.push(Rejection {
-                input: input.into(),
-                record: None,
-                listing_id: None,
-                kind: RejectionKind::Malformed,
-                reason: format!(
+    /// Moves the listings that cannot become events into the rejections, with the reason: an
+    /// id that is not a [`valid_listing_id`] (`"listNumber": "\"><svg ..."` in a data set was
+    /// listed by the API and the dashboard but could not be opened), or more than
+    /// [`MAX_LISTING_JSON_BYTES`] as JSON. The free text dominates a listing's size, so only a
+    /// listing whose text comes near the limit is serialised to measure it.
+    fn reject_unusable(&mut self, input: &str) {
+        let unusable = |l: &Listing| -> Option<String> {
+            if !valid_listing_id(&l.listing_id) {
+                let shown: String = l.listing_id.chars().take(40).collect();
+                return Some(format!(
                     "listing id {shown:?} is not an ad number: ids are 1-64 characters of \
                      A-Z a-z 0-9 . _ -"
-                ),
-            });
-        }
-    }
-
-    /// Moves listings larger than [`MAX_LISTING_JSON_BYTES`] as JSON into the rejections. The
-    /// free text dominates a listing's size, so only listings whose text comes near the limit
-    /// are serialised to measure them.
-    fn reject_oversized(&mut self, input: &str) {
-        let text_len = |l: &Listing| {
-            [
+                ));
+            }
+            let text: usize = [
                 &l.title,
                 &l.description,
                 &l.reason_for_selling,
@@ -129,38 +108,35 @@ impl ParseOutcome {
             ]
             .iter()
             .map(|t| t.as_deref().map_or(0, str::len))
-            .sum::<usize>()
-        };
-        if self
-            .listings
-            .iter()
-            .all(|l| text_len(l) < MAX_LISTING_JSON_BYTES / 4)
-        {
-            return;
-        }
-        let (keep, big): (Vec<Listing>, Vec<Listing>) = std::mem::take(&mut self.listings)
-            .into_iter()
-            .partition(|l| {
-                text_len(l) < MAX_LISTING_JSON_BYTES / 4
-                    || serde_json::to_vec(l).map_or(0, |v| v.len()) <= MAX_LISTING_JSON_BYTES
-            });
-        self.listings = keep;
-        for l in big {
-            let size = serde_json::to_vec(&l).map_or(0, |v| v.len());
-            self.rejections.push(Rejection {
-                input: input.into(),
-                record: None,
-                listing_id: Some(l.listing_id.clone()),
-                kind: RejectionKind::Malformed,
-                reason: format!(
+            .sum();
+            if text < MAX_LISTING_JSON_BYTES / 4 {
+                return None;
+            }
+            let size = serde_json::to_vec(l).map_or(0, |v| v.len());
+            (size > MAX_LISTING_JSON_BYTES).then(|| {
+                format!(
                     "listing {} is {} KB as JSON, above the {} KB a listing event may carry \
                      (a real listing is under 20 KB): is the file one listing?",
                     l.listing_id,
                     size / 1024,
                     MAX_LISTING_JSON_BYTES / 1024
-                ),
-            });
+                )
+            })
+        };
+        let mut keep = Vec::with_capacity(self.listings.len());
+        for l in std::mem::take(&mut self.listings) {
+            match unusable(&l) {
+                None => keep.push(l),
+                Some(reason) => self.rejections.push(Rejection {
+                    input: input.into(),
+                    record: None,
+                    listing_id: valid_listing_id(&l.listing_id).then(|| l.listing_id.clone()),
+                    kind: RejectionKind::Malformed,
+                    reason,
+                }),
+            }
         }
+        self.listings = keep;
     }
 }
 
@@ -269,8 +245,7 @@ pub fn parse_bytes_with(
         Format::Text => ParseOutcome::one(text::parse_text(input_name, text, fetched_at)),
     };
     let mut out = out;
-    out.reject_bad_ids(input_name);
-    out.reject_oversized(input_name);
+    out.reject_unusable(input_name);
     if out.listings.is_empty() && out.rejections.is_empty() {
         // E.g. a CSV with a header and no data rows, or only inline-ad records.
         return ParseOutcome::rejected(rejection(
