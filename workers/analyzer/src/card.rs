@@ -14,48 +14,42 @@ use crate::{applicability, confidence, dscr, facts, real_estate, summary};
 /// and its sums could overflow.
 pub const MAX_PLAUSIBLE_USD: i64 = 10_000_000_000;
 
-/// The listing with every dollar figure above [`MAX_PLAUSIBLE_USD`] (or below zero for a
-/// price) set aside as not stated, and a question for each; borrowed when all are plausible.
+/// The listing with every dollar figure above [`MAX_PLAUSIBLE_USD`] (either sign) set aside as
+/// not stated, and a question for each; borrowed (no copy) when all are plausible, as on every
+/// real listing.
 fn plausible(listing: &Listing) -> (std::borrow::Cow<'_, Listing>, Vec<String>) {
-    let figures = |l: &Listing| {
-        [
-            ("asking price", l.asking_price),
-            ("cash flow", l.cash_flow),
-            ("gross revenue", l.gross_revenue),
-            ("EBITDA", l.ebitda),
-            ("FF&E", l.ffe),
-            ("inventory", l.inventory),
-            ("rent", l.rent),
-            ("real estate value", l.real_estate.value),
-        ]
-    };
     let bad = |v: Option<i64>| v.is_some_and(|v| v.unsigned_abs() > MAX_PLAUSIBLE_USD as u64);
-    if !figures(listing).iter().any(|(_, v)| bad(*v)) {
+    let l = listing;
+    let all = [
+        l.asking_price,
+        l.cash_flow,
+        l.gross_revenue,
+        l.ebitda,
+        l.ffe,
+        l.inventory,
+        l.rent,
+        l.real_estate.value,
+    ];
+    if !all.into_iter().any(bad) {
         return (std::borrow::Cow::Borrowed(listing), vec![]);
     }
-    let questions = figures(listing)
-        .iter()
-        .filter(|(_, v)| bad(*v))
-        .map(|(name, v)| {
-            format!(
-                "The listing gives a {name} of {}, beyond any real deal (over $10 billion): a typo? It was not used.",
-                crate::text::usd(v.unwrap_or_default())
-            )
-        })
-        .collect();
     let mut l = listing.clone();
-    for f in [
-        &mut l.asking_price,
-        &mut l.cash_flow,
-        &mut l.gross_revenue,
-        &mut l.ebitda,
-        &mut l.ffe,
-        &mut l.inventory,
-        &mut l.rent,
-        &mut l.real_estate.value,
+    let mut questions = Vec::new();
+    for (name, f) in [
+        ("asking price", &mut l.asking_price),
+        ("cash flow", &mut l.cash_flow),
+        ("gross revenue", &mut l.gross_revenue),
+        ("EBITDA", &mut l.ebitda),
+        ("FF&E", &mut l.ffe),
+        ("inventory", &mut l.inventory),
+        ("rent", &mut l.rent),
+        ("real estate value", &mut l.real_estate.value),
     ] {
         if bad(*f) {
-            *f = None;
+            questions.push(format!(
+                "The listing gives a {name} of {}, beyond any real deal (over $10 billion): a typo? It was not used.",
+                crate::text::usd(f.take().unwrap_or_default())
+            ));
         }
     }
     (std::borrow::Cow::Owned(l), questions)
