@@ -235,6 +235,17 @@ pub struct ListingUpdated {
     pub changes: Vec<FieldChange>,
 }
 
+/// Whether `id` can be a [`Listing::listing_id`]: 1-64 characters of `A-Z a-z 0-9 . _ -`
+/// (BizBuySell ad numbers and `text-<hex>` always are). The scraper rejects any other, and the
+/// gateway's `/api/listings/{id}` serves only these, so every stored listing can be opened.
+pub fn valid_listing_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 64
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
 /// `url` when it is an http(s) address on `bizbuysell.com` (or a subdomain of it), else
 /// `None`: what [`Listing::url`] may hold. The scraper drops any other, and the dashboard
 /// links only these. A saved page can carry any address in its JSON-LD or canonical link, and the
@@ -258,6 +269,17 @@ pub fn site_url(url: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn listing_ids_that_can_be_served() {
+        assert!(valid_listing_id("2365036"));
+        assert!(valid_listing_id("text-3f9a2c1d"));
+        assert!(!valid_listing_id(""));
+        assert!(!valid_listing_id("../etc"));
+        assert!(!valid_listing_id("a b"));
+        assert!(!valid_listing_id("\"><svg onload=alert(1)>"));
+        assert!(!valid_listing_id(&"9".repeat(65)));
+    }
 
     fn sample() -> Listing {
         Listing {

@@ -64,7 +64,7 @@ pub async fn form(v: Viewer, Query(s): Query<Sent>) -> Response {
     if !v.has(LISTINGS_READ) {
         return html::error_page(&v, StatusCode::FORBIDDEN, "Your role cannot add listings.");
     }
-    let msg = match s.sent.as_deref().filter(|id| crate::routes::listings::valid_id(id)) {
+    let msg = match s.sent.as_deref().filter(|id| gsa_schemas::listing::valid_listing_id(id)) {
         Some(id) => format!(
             "<p class=\"ok\" id=\"paste-sent\">Sent. The listing will appear at <a id=\"pasted-link\" href=\"/listings/{}\">{}</a> once it is scored.</p>",
             q(id),

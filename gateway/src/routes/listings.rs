@@ -118,18 +118,9 @@ async fn list(
     Ok(json_body(body))
 }
 
-/// A listing id as it appears in a path: BizBuySell ad numbers and `text-<hash>`.
-pub fn valid_id(id: &str) -> bool {
-    !id.is_empty()
-        && id.len() <= 64
-        && id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
-}
-
 /// Loads one listing or answers 404.
 pub async fn load(st: &AppState, id: String) -> ApiResult<detail::Detail> {
-    if !valid_id(&id) {
+    if !gsa_schemas::listing::valid_listing_id(&id) {
         return Err(ApiError::NotFound);
     }
     read::with_conn(st, move |conn| match conn {
@@ -165,18 +156,4 @@ async fn report_md(
         [(header::CONTENT_TYPE, "text/markdown; charset=utf-8")],
         body,
     ))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn listing_ids_in_paths() {
-        assert!(valid_id("2365036"));
-        assert!(valid_id("text-3f9a2c1d"));
-        assert!(!valid_id(""));
-        assert!(!valid_id("../etc"));
-        assert!(!valid_id("a b"));
-    }
 }

@@ -75,25 +75,15 @@ pub struct ParseOutcome {
 /// inbox forever ("maximum payload exceeded").
 pub const MAX_LISTING_JSON_BYTES: usize = 512 * 1024;
 
-/// Whether `id` can be a `listing_id`: 1-64 characters of `A-Z a-z 0-9 . _ -`, the set the
-/// gateway's `/api/listings/{id}` accepts (ad numbers and `text-<hex>` always are).
-pub fn valid_listing_id(id: &str) -> bool {
-    !id.is_empty()
-        && id.len() <= 64
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
-}
-
 impl ParseOutcome {
     /// Moves the listings that cannot become events into the rejections, with the reason: an
-    /// id that is not a [`valid_listing_id`] (`"listNumber": "\"><svg ..."` in a data set was
-    /// listed by the API and the dashboard but could not be opened), or more than
-    /// [`MAX_LISTING_JSON_BYTES`] as JSON. The free text dominates a listing's size, so only a
-    /// listing whose text comes near the limit is serialised to measure it.
+    /// id the API could not serve ([`gsa_schemas::listing::valid_listing_id`]; `"listNumber":
+    /// "\"><svg ..."` in a data set was listed by the API and the dashboard but could not be
+    /// opened), or more than [`MAX_LISTING_JSON_BYTES`] as JSON. The free text dominates a
+    /// listing's size, so only a listing whose text comes near the limit is serialised.
     fn reject_unusable(&mut self, input: &str) {
         let unusable = |l: &Listing| -> Option<String> {
-            if !valid_listing_id(&l.listing_id) {
+            if !gsa_schemas::listing::valid_listing_id(&l.listing_id) {
                 let shown: String = l.listing_id.chars().take(40).collect();
                 return Some(format!(
                     "listing id {shown:?} is not an ad number: ids are 1-64 characters of \
@@ -130,7 +120,8 @@ impl ParseOutcome {
                 Some(reason) => self.rejections.push(Rejection {
                     input: input.into(),
                     record: None,
-                    listing_id: valid_listing_id(&l.listing_id).then(|| l.listing_id.clone()),
+                    listing_id: gsa_schemas::listing::valid_listing_id(&l.listing_id)
+                        .then(|| l.listing_id.clone()),
                     kind: RejectionKind::Malformed,
                     reason,
                 }),
@@ -138,9 +129,7 @@ impl ParseOutcome {
         }
         self.listings = keep;
     }
-}
 
-impl ParseOutcome {
     fn one(r: Result<Listing, Rejection>) -> Self {
         match r {
             Ok(l) => Self {
@@ -224,7 +213,7 @@ pub fn parse_bytes_with(
             "empty input (nothing but whitespace)".into(),
         ));
     }
-    let out = match sniff::sniff(input_name, text) {
+    let mut out = match sniff::sniff(input_name, text) {
         Format::Html => parse_html(input_name, text, fetched_at, path),
         Format::Json => match jsonutil::parse_lenient(text) {
             Some(v) => parse_json(input_name, &v, fetched_at),
@@ -244,7 +233,6 @@ pub fn parse_bytes_with(
         Format::Csv => csv_export::parse_csv(input_name, text, fetched_at),
         Format::Text => ParseOutcome::one(text::parse_text(input_name, text, fetched_at)),
     };
-    let mut out = out;
     out.reject_unusable(input_name);
     if out.listings.is_empty() && out.rejections.is_empty() {
         // E.g. a CSV with a header and no data rows, or only inline-ad records.
