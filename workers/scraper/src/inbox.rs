@@ -40,7 +40,8 @@ pub async fn run(
     let publisher = Publisher::new(js).await?;
     tracing::info!(inbox = %inbox.display(), "scraper watching inbox");
     loop {
-        for (path, why) in unsupported_files(&inbox) {
+        let found = scan(&inbox);
+        for (path, why) in found.unsupported {
             let reason = format!(
                 "not a file the inbox reads ({why}): it takes regular files named {} (a saved page, a search-API JSON, a CSV export or pasted text)",
                 EXTENSIONS
@@ -54,7 +55,7 @@ pub async fn run(
                 tracing::warn!(file = %path.display(), error = %e, "cannot move it to failed/");
             }
         }
-        for path in ready_files(&inbox) {
+        for path in found.ready {
             match ingest(&publisher, &path).await {
                 Ok(s) => tracing::info!(file = %path.display(), summary = %s, "ingested"),
                 Err(e) => {
@@ -71,71 +72,66 @@ pub async fn run(
     Ok(())
 }
 
-/// Entries of the inbox root that it cannot read: settled files of another extension (or
-/// none), not hidden and not still being written ([`IN_PROGRESS`]); symbolic links, FIFOs and
-/// sockets; names that are not UTF-8. They go to `failed/` with the reason, so nothing but
-/// folders lies in the inbox unexplained.
-pub fn unsupported_files(inbox: &Path) -> Vec<(PathBuf, &'static str)> {
-    let Ok(rd) = std::fs::read_dir(inbox) else {
-        return Vec::new();
-    };
-    let now = SystemTime::now();
-    rd.flatten()
-        .filter_map(|e| {
-            let p = e.path();
-            let meta = e.metadata().ok()?;
-            // Folders are the user's (processed/ and failed/ among them); a symbolic link,
-            // FIFO or socket, or a name that is not UTF-8, is not read: moved out with the
-            // reason like any other file the inbox cannot read.
-            if meta.is_dir() {
-                return None;
-            }
-            let Some(name) = p.file_name().and_then(|n| n.to_str()) else {
-                return Some((p, "its name is not UTF-8"));
-            };
-            if !meta.is_file() {
-                return (!name.starts_with('.'))
-                    .then_some((p, "a symbolic link, FIFO or socket, not a regular file"));
-            }
-            if name.starts_with('.') || name.ends_with(".reason.txt") {
-                return None;
-            }
-            let ext = p
-                .extension()
-                .and_then(|x| x.to_str())
-                .unwrap_or("")
-                .to_ascii_lowercase();
-            if EXTENSIONS.contains(&ext.as_str()) || IN_PROGRESS.contains(&ext.as_str()) {
-                return None;
-            }
-            let m = meta.modified().ok()?;
-            (now.duration_since(m).unwrap_or_default() >= SETTLE)
-                .then_some((p, "another file type"))
-        })
-        .collect()
+/// What one look at the inbox root finds (one directory read per poll).
+#[derive(Debug, Default)]
+pub struct Scan {
+    /// Settled regular files with a known extension ([`EXTENSIONS`]), oldest first.
+    pub ready: Vec<PathBuf>,
+    /// Entries it cannot read, with why: settled files of another extension (or none) that are
+    /// not still being written ([`IN_PROGRESS`]); symbolic links, FIFOs and sockets; names that
+    /// are not UTF-8. They go to `failed/` with the reason, so nothing but folders, hidden
+    /// files and downloads in progress lies in the inbox unexplained.
+    pub unsupported: Vec<(PathBuf, &'static str)>,
 }
 
-/// Files in the inbox root with a known extension that have settled, oldest first.
-pub fn ready_files(inbox: &Path) -> Vec<PathBuf> {
+/// Looks at the inbox root once: see [`Scan`]. Folders (`processed/`, `failed/` and the
+/// user's own) and hidden files are left alone; a file modified within [`SETTLE`] is left for
+/// the next look (it may still be written).
+pub fn scan(inbox: &Path) -> Scan {
+    let mut out = Scan::default();
     let Ok(rd) = std::fs::read_dir(inbox) else {
-        return Vec::new();
+        return out;
     };
     let now = SystemTime::now();
-    let mut files: Vec<(SystemTime, PathBuf)> = rd
-        .flatten()
-        .filter_map(|e| {
-            let p = e.path();
-            let meta = e.metadata().ok()?;
-            let ext = p.extension()?.to_str()?.to_ascii_lowercase();
-            if !meta.is_file() || !EXTENSIONS.contains(&ext.as_str()) {
-                return None;
-            }
-            let m = meta.modified().ok()?;
-            (now.duration_since(m).unwrap_or_default() >= SETTLE).then_some((m, p))
-        })
-        .collect();
-    files.sort();
-    files.into_iter().map(|(_, p)| p).collect()
+    let mut ready: Vec<(SystemTime, PathBuf)> = Vec::new();
+    for e in rd.flatten() {
+        let p = e.path();
+        let Ok(meta) = e.metadata() else { continue };
+        if meta.is_dir() {
+            continue;
+        }
+        let Some(name) = p.file_name().and_then(|n| n.to_str()) else {
+            out.unsupported.push((p, "its name is not UTF-8"));
+            continue;
+        };
+        if name.starts_with('.') {
+            continue;
+        }
+        let Ok(modified) = meta.modified() else {
+            continue;
+        };
+        if now.duration_since(modified).unwrap_or_default() < SETTLE {
+            continue;
+        }
+        if !meta.is_file() {
+            out.unsupported
+                .push((p, "a symbolic link, FIFO or socket, not a regular file"));
+            continue;
+        }
+        let ext = p
+            .extension()
+            .and_then(|x| x.to_str())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        if EXTENSIONS.contains(&ext.as_str()) {
+            ready.push((modified, p));
+        } else if !IN_PROGRESS.contains(&ext.as_str()) {
+            out.unsupported.push((p, "another file type"));
+        }
+    }
+    ready.sort();
+    out.ready = ready.into_iter().map(|(_, p)| p).collect();
+    out
 }
 
 /// Parses and publishes one file, then moves it to `processed/` (something was read; the
@@ -163,34 +159,35 @@ pub async fn ingest(publisher: &Publisher, path: &Path) -> anyhow::Result<Publis
     let summary = publisher
         .publish(&outcome.listings, &outcome.rejections)
         .await?;
-    if outcome.listings.is_empty() {
-        let reasons: Vec<String> = outcome
-            .rejections
-            .iter()
-            .map(|r| format!("{:?}: {}", r.kind, r.reason))
-            .collect();
-        let reason = if reasons.is_empty() {
-            "no listing found".to_string()
-        } else {
-            reasons.join("\n")
-        };
-        move_to(path, &dir.join("failed"), Some(&reason))?;
-    } else if outcome.rejections.is_empty() {
-        move_to(path, &dir.join("processed"), None)?;
-    } else {
-        let mut reason = format!(
-            "read {} listings; {} records not read:",
-            outcome.listings.len(),
-            outcome.rejections.len()
-        );
-        for r in &outcome.rejections {
+    // One line per record not read: "row 35: Malformed: ragged row ...".
+    let not_read: Vec<String> = outcome
+        .rejections
+        .iter()
+        .map(|r| {
             let at = r
                 .record
                 .as_deref()
                 .map(|x| format!("{x}: "))
                 .unwrap_or_default();
-            reason.push_str(&format!("\n{at}{:?}: {}", r.kind, r.reason));
-        }
+            format!("{at}{:?}: {}", r.kind, r.reason)
+        })
+        .collect();
+    if outcome.listings.is_empty() {
+        let reason = if not_read.is_empty() {
+            "no listing found".to_string()
+        } else {
+            not_read.join("\n")
+        };
+        move_to(path, &dir.join("failed"), Some(&reason))?;
+    } else if not_read.is_empty() {
+        move_to(path, &dir.join("processed"), None)?;
+    } else {
+        let reason = format!(
+            "read {} listings; {} records not read:\n{}",
+            outcome.listings.len(),
+            not_read.len(),
+            not_read.join("\n")
+        );
         move_to(path, &dir.join("processed"), Some(&reason))?;
     }
     Ok(summary)
