@@ -58,25 +58,25 @@ async fn connect(
     Ok(js)
 }
 
-/// Starts the named worker as a task of `tasks`.
+/// Starts the named worker as a task of `tasks`. `scoring` is the analyzer's model, read
+/// (and checked) once by the caller before anything starts.
 fn spawn_worker(
     tasks: &mut JoinSet<(&'static str, anyhow::Result<()>)>,
     cfg: &Config,
     js: &async_nats::jetstream::Context,
     name: WorkerName,
+    scoring: &gsa_analyzer::ScoringConfig,
     sd: gsa_common::Shutdown,
 ) {
     let cfg = cfg.clone();
     let js = js.clone();
+    let scoring = scoring.clone();
     let service = name.service();
     let span = telemetry::service_span(service);
     let task = async move {
         let result = match name {
             WorkerName::Logger => gsa_logger::worker::run(&cfg, js, sd).await,
-            WorkerName::Analyzer => match gsa_analyzer::ScoringConfig::from_env() {
-                Ok(scoring) => gsa_analyzer::worker::run(&cfg, js, scoring, sd).await,
-                Err(e) => Err(e.into()),
-            },
+            WorkerName::Analyzer => gsa_analyzer::worker::run(&cfg, js, scoring, sd).await,
             WorkerName::Scraper => {
                 // The inbox and the schedule side by side; the schedule returns at once when
                 // no URLs are configured.
@@ -166,7 +166,7 @@ pub async fn up(cfg: Config) -> anyhow::Result<ExitCode> {
     std::fs::create_dir_all(&cfg.data_dir)?;
     // Settings, then the port, before any service starts and logs: a wrong setting or a busy
     // port is then the only thing printed.
-    gsa_analyzer::ScoringConfig::from_env()?;
+    let scoring = gsa_analyzer::ScoringConfig::from_env()?;
     let gw = gsa_gateway::preflight(&cfg)?;
     let listener = listen(&cfg).await?;
     let js = connect(&cfg, "up", &mut shipper).await?;
@@ -178,7 +178,7 @@ pub async fn up(cfg: Config) -> anyhow::Result<ExitCode> {
         WorkerName::Scraper,
         WorkerName::Notifier,
     ] {
-        spawn_worker(&mut tasks, &cfg, &js, w, trigger.subscribe());
+        spawn_worker(&mut tasks, &cfg, &js, w, &scoring, trigger.subscribe());
     }
     tracing::info!(addr = %cfg.http_addr, inbox = %cfg.inbox.display(), "gsa up: services started");
     let gcfg = cfg.clone();
@@ -201,15 +201,18 @@ pub async fn up(cfg: Config) -> anyhow::Result<ExitCode> {
 pub async fn worker(cfg: Config, name: WorkerName) -> anyhow::Result<ExitCode> {
     let service = name.service();
     let mut shipper = telemetry::init(service, true);
-    if matches!(name, WorkerName::Analyzer) {
-        // A bad scoring config is reported before waiting for NATS.
-        gsa_analyzer::ScoringConfig::from_env()?;
-    }
+    // The analyzer's model, read before waiting for NATS so a bad file is reported at once;
+    // the other workers do not read it (a bad file must not stop the logging worker).
+    let scoring = if matches!(name, WorkerName::Analyzer) {
+        gsa_analyzer::ScoringConfig::from_env()?
+    } else {
+        gsa_analyzer::ScoringConfig::default()
+    };
     std::fs::create_dir_all(&cfg.data_dir)?;
     let js = connect(&cfg, service, &mut shipper).await?;
     let (trigger, sd) = shutdown::channel();
     let mut tasks = JoinSet::new();
-    spawn_worker(&mut tasks, &cfg, &js, name, sd);
+    spawn_worker(&mut tasks, &cfg, &js, name, &scoring, sd);
     Ok(supervise(tasks, trigger).await)
 }
 
