@@ -425,7 +425,7 @@ static GALLONS_ANNUAL_LABEL: Lazy<Regex> = Lazy::new(|| {
 });
 static FUEL_VOLUME_PERIOD: Lazy<Regex> = Lazy::new(|| {
     re(&format!(
-        r"(?i)\b(?:fuel|gas|diesel|gasoline)\s+volume\s*(?:is|of|:|=)?\s*(?P<a1>{NUM})(?P<m1>{MULT})(?:\s*gal(?:lon)?s?)?\s*(?:/|per|a)\s*(?P<p>month|mth|mo\b|day|week|year|yr\b)"
+        r"(?i)\b(?:(?:fuel|gas|diesel|gasoline)\s+volume\s*(?:is|of|:|=)?|(?:fuel\s+|gas\s+)?gallons?\s*(?::|=))\s*(?P<a1>{NUM})(?P<m1>{MULT})(?:\s*gal(?:lon)?s?)?\s*(?:/|per|a)\s*(?P<p>month|mth|mo\b|day|week|year|yr\b)"
     ))
 });
 static GALLONS_BARE: Lazy<Regex> = Lazy::new(|| {
@@ -2116,6 +2116,20 @@ mod tests {
         let ex = extract_all(&listing("3 UST's each with a capacity of 12,000 gallons"));
         assert!(ex.get("gallons_per_month").is_none());
         assert!(ex.questions.is_empty(), "{:?}", ex.questions);
+    }
+
+    /// A label with the period after the figure ("Gallons: 45,000 per month.", a trial's
+    /// paste); without a period it stays a question.
+    #[test]
+    fn gallons_label_then_figure_then_period() {
+        let desc = "Gallons: 45,000 per month.";
+        let f = get(desc, "gallons_per_month").unwrap();
+        assert_eq!(f.value, FactValue::Number(45_000.0));
+        assert_eq!(quote_at(desc, &f), f.quote);
+        let f = get("Fuel gallons: 1,500 a day", "gallons_per_month").unwrap();
+        assert_eq!(f.value, FactValue::Number(45_600.0));
+        let ex = extract_all(&listing("GALLON: 45,000 RENT: $2,000"));
+        assert!(ex.get("gallons_per_month").is_none());
     }
 
     /// Wordings a new-user trial pasted that were reported as "not stated" (2026-12-04).
