@@ -250,7 +250,8 @@ fn truncate(s: &str, n: usize) -> String {
 /// that scored at least 70 % of their points on the listing's own figures (`+gallons per
 /// month`) and the one that scored least, at most 30 %, on its figures (`-price to cash flow`).
 /// Factors without evidence (scored neutral because the listing does not say) are left out:
-/// they are the card's missing data, not a reason. A cap comes first: `capped at 50: DSCR 0.67
+/// they are the card's missing data, not a reason, except a missing cash flow, named last (`no
+/// cash flow stated`). A cap comes first: `capped at 50: DSCR 0.67
 /// is below 1.00` when it set the score, `red flag: ...` when the sum was already below it (the
 /// problem still matters more than any factor). A listing that is not scored gives why not.
 pub fn why(card: &ScoreCard) -> String {
@@ -314,6 +315,11 @@ pub fn why(card: &ScoreCard) -> String {
                 format!("red flag: {short}")
             },
         );
+    }
+    // The one figure every valuation starts from: say when it is missing (its factors then
+    // score neutral, which the signs above would not show).
+    if card.missing.iter().any(|m| m == "cash_flow") {
+        parts.push("no cash flow stated".into());
     }
     if parts.is_empty() {
         "no stated figure stands out".into()
@@ -438,6 +444,12 @@ mod tests {
         for c in &scored {
             let w = why(c);
             assert_eq!(
+                c.missing.iter().any(|m| m == "cash_flow"),
+                w.ends_with("no cash flow stated"),
+                "{}: {w}",
+                c.listing_id
+            );
+            assert_eq!(
                 !c.caps.is_empty(),
                 w.starts_with("capped at ") || w.starts_with("red flag: "),
                 "{w}"
@@ -479,5 +491,11 @@ mod tests {
             }
         }
         assert!(plus > 0, "some scored listing has a strong stated factor");
+        assert!(
+            scored
+                .iter()
+                .any(|c| why(c).ends_with("no cash flow stated")),
+            "some scored fuel listing of the data set gives no cash flow"
+        );
     }
 }
