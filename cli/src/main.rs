@@ -11,6 +11,11 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 use gsa_common::{Config, Overrides};
 
+/// The allocator `gsa` ships with (mimalloc; `gsa_common::allocator` says why). Benches that
+/// measure `gsa` use it too.
+#[global_allocator]
+static ALLOCATOR: gsa_common::allocator::Allocator = gsa_common::allocator::Allocator;
+
 /// Heading of the options every subcommand accepts but only some use: `gsa score --help` lists
 /// them apart from its own (a re-trial read `--nats-url` there as something `score` needs).
 const GLOBAL: &str =

@@ -34,6 +34,10 @@ use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+/// The allocator `gsa` ships with (`gsa_common::allocator`), so this measures what ships.
+#[global_allocator]
+static ALLOCATOR: gsa_common::allocator::Allocator = gsa_common::allocator::Allocator;
+
 /// Command line.
 #[derive(Parser)]
 struct Args {

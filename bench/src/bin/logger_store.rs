@@ -24,6 +24,10 @@ use std::time::Instant;
 use clap::Parser;
 use gsa_logger::store::{Incoming, Store, Stored};
 
+/// The allocator `gsa` ships with (`gsa_common::allocator`), so this measures what ships.
+#[global_allocator]
+static ALLOCATOR: gsa_common::allocator::Allocator = gsa_common::allocator::Allocator;
+
 #[derive(Debug, Parser)]
 #[command(about = "Time the logging worker's writer on N listings + N cards (no NATS)")]
 struct Args {

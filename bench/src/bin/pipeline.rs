@@ -22,6 +22,10 @@ use gsa_bench::{percentile, proc_cpu_secs, proc_mem, self_cpu_secs, self_mem, Na
 use gsa_common::{nats, Config, Overrides};
 use gsa_schemas::{event_type, subjects, Envelope, Listing};
 
+/// The allocator `gsa` ships with (`gsa_common::allocator`), so this measures what ships.
+#[global_allocator]
+static ALLOCATOR: gsa_common::allocator::Allocator = gsa_common::allocator::Allocator;
+
 /// Stream limit of the bench servers: room for the 100k run (about 0.5 GB on the largest
 /// stream) while the six streams' reservations together stay under the JetStream storage
 /// limit nats-server derives from the free disk (75 % of it): at 4 GiB each, stream creation

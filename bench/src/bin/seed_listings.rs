@@ -26,6 +26,10 @@ use anyhow::Context as _;
 use clap::Parser;
 use gsa_logger::store::{Incoming, Store};
 
+/// The allocator `gsa` ships with (`gsa_common::allocator`), so this measures what ships.
+#[global_allocator]
+static ALLOCATOR: gsa_common::allocator::Allocator = gsa_common::allocator::Allocator;
+
 #[derive(Debug, Parser)]
 #[command(about = "Store N listings and score cards in DATA_DIR/gsa.db (no NATS)")]
 struct Args {

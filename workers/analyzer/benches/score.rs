@@ -21,6 +21,10 @@ mod common;
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use gsa_analyzer::{facts, score, ScoringConfig};
 
+/// The allocator `gsa` ships with (`gsa_common::allocator`), so this measures what ships.
+#[global_allocator]
+static ALLOCATOR: gsa_common::allocator::Allocator = gsa_common::allocator::Allocator;
+
 fn bench(c: &mut Criterion) {
     let cfg = ScoringConfig::default();
     for (name, listings) in common::bench_sets() {

@@ -18,6 +18,10 @@ use std::time::Instant;
 
 use gsa_analyzer::{score, ScoringConfig};
 
+/// The allocator `gsa` ships with (`gsa_common::allocator`), so this measures what ships.
+#[global_allocator]
+static ALLOCATOR: gsa_common::allocator::Allocator = gsa_common::allocator::Allocator;
+
 /// This thread's CPU time in seconds (ns on CPU from `/proc/thread-self/schedstat`); `None`
 /// where that file does not exist.
 fn thread_cpu() -> Option<f64> {

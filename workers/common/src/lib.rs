@@ -9,6 +9,7 @@
 //! * [`telemetry`]: tracing to stderr and to `gsa.log.<service>`.
 //! * [`testkit`]: starting a private `nats-server -js` for integration tests.
 
+pub mod allocator;
 pub mod config;
 pub mod db;
 pub mod markdown;
