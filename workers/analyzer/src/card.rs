@@ -64,11 +64,80 @@ fn plausible(listing: &Listing) -> (std::borrow::Cow<'_, Listing>, Vec<String>) 
 /// `applicable: false`, the reason, `score: null`, and its facts (facts are extracted for every
 /// listing).
 pub fn score(listing: &Listing, listing_event_id: &str, cfg: &ScoringConfig) -> ScoreCard {
+    score_reading(listing, listing_event_id, cfg, None)
+}
+
+/// How the real estate is read when the listing does not state it: the two readings a card
+/// compares (see [`other_reading_question`]).
+#[derive(Clone, Copy, PartialEq)]
+enum Reading {
+    /// In the deal: judged on the with-real-estate band, 25-year SBA term.
+    Included,
+    /// Not known: judged as business-only (the cautious reading).
+    BusinessOnly,
+}
+
+/// The question that puts a number on the real estate when the listing does not state it, in
+/// the zone where the two readings give very different scores: inferred (asking price at least
+/// `price.infer_real_estate_min_multiple` x cash flow), or unknown at a multiple above the
+/// business-only band's last bound (4.12x), where a business-only deal is already "poor" but the
+/// with-real-estate band (sold comps 4-6x [SAAD-ISO]) is not.
+///
+/// A threshold cannot be both monotone and faithful to the reference here: each reading falls
+/// as the price rises, but the with-real-estate one starts far higher, so with $150,000 cash flow
+/// and 70,000 gallons a month $899,000 (5.99x, judged business-only) scores 40 and $900,000
+/// (6.0x, real estate inferred [SAAD-GSA]) scores 74 (docs/SCORING.md §3). The card therefore
+/// gives the score under the other reading, so a buyer sees both and what to ask.
+fn other_reading_question(
+    listing: &Listing,
+    listing_event_id: &str,
+    cfg: &ScoringConfig,
+    basis: RealEstateBasis,
+    this_score: u8,
+) -> Option<String> {
+    let m = listing.multiple()?;
+    let poor_above = cfg.price.business_only_bounds.last().copied()?;
+    let (other, what_now, what_other) = match basis {
+        RealEstateBasis::Inferred => (
+            Reading::BusinessOnly,
+            "with the real estate (inferred)",
+            "as business-only",
+        ),
+        RealEstateBasis::Unknown if m > poor_above => (
+            Reading::Included,
+            "as business-only (not stated)",
+            "with the real estate",
+        ),
+        _ => return None,
+    };
+    let other_score = score_reading(listing, listing_event_id, cfg, Some(other)).score?;
+    (other_score != this_score).then(|| {
+        format!(
+            "Is the real estate in the asking price? At {m:.2}x cash flow this listing is judged {what_now} and scores {this_score}; judged {what_other} it would score {other_score}."
+        )
+    })
+}
+
+/// [`score`] with the real estate read as `reading` when the listing does not state it (`None`:
+/// as [`real_estate::assess`] decides).
+fn score_reading(
+    listing: &Listing,
+    listing_event_id: &str,
+    cfg: &ScoringConfig,
+    reading: Option<Reading>,
+) -> ScoreCard {
     let (listing, set_aside) = plausible(listing);
     let listing = &*listing;
     let ex = facts::extract_all(listing);
     let app = applicability::assess(listing);
-    let re = real_estate::assess(listing, &ex, cfg);
+    let mut re = real_estate::assess(listing, &ex, cfg);
+    if re.basis != RealEstateBasis::Stated {
+        match reading {
+            Some(Reading::Included) => re.included = Some(true),
+            Some(Reading::BusinessOnly) => re.included = None,
+            None => {}
+        }
+    }
     let conf = confidence::grade(listing, &ex, &re);
     let facts: Vec<_> = ex.found.iter().map(|f| f.fact.clone()).collect();
     let model_version = cfg.model_version();
@@ -163,6 +232,14 @@ pub fn score(listing: &Listing, listing_event_id: &str, cfg: &ScoringConfig) -> 
         }
     }
 
+    if reading.is_none() {
+        if let Some(q) =
+            other_reading_question(listing, listing_event_id, cfg, re.basis, final_score)
+        {
+            questions.push(q);
+        }
+    }
+
     let valuation = match (listing.asking_price, norm_sde) {
         (Some(price), Some(sde)) => cross_check(
             &ValuationInput {
@@ -212,6 +289,52 @@ pub fn score(listing: &Listing, listing_event_id: &str, cfg: &ScoringConfig) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Around the multiple at which real estate is inferred the score jumps ($899,000 scored 40
+    /// and $900,000 scored 74): each card gives the score under the other reading, so a buyer
+    /// sees both numbers and what to ask.
+    #[test]
+    fn both_readings_of_unstated_real_estate_are_given_near_the_inference_multiple() {
+        let cfg = ScoringConfig::default();
+        let at = |price: i64| {
+            let listing = Listing {
+                listing_id: "t".into(),
+                title: Some("Gas Station for Sale in Austin, TX".into()),
+                description: Some(
+                    "Shell gas station with a convenience store, pumping 70,000 gallons per month."
+                        .into(),
+                ),
+                state: Some("TX".into()),
+                asking_price: Some(price),
+                cash_flow: Some(150_000),
+                ..Default::default()
+            };
+            score(&listing, "e", &cfg)
+        };
+        let asked = |c: &ScoreCard| {
+            c.questions
+                .iter()
+                .find(|q| q.starts_with("Is the real estate in the asking price? At "))
+                .cloned()
+        };
+        let below = at(899_000);
+        let above = at(900_000);
+        assert_eq!(below.real_estate.basis, RealEstateBasis::Unknown);
+        assert_eq!(above.real_estate.basis, RealEstateBasis::Inferred);
+        // The numbers of the known jump; each card's other reading is the neighbour's score.
+        assert_eq!((below.score, above.score), (Some(40), Some(74)));
+        assert_eq!(
+            asked(&below).unwrap(),
+            "Is the real estate in the asking price? At 5.99x cash flow this listing is judged as business-only (not stated) and scores 40; judged with the real estate it would score 74."
+        );
+        assert_eq!(
+            asked(&above).unwrap(),
+            "Is the real estate in the asking price? At 6.00x cash flow this listing is judged with the real estate (inferred) and scores 74; judged as business-only it would score 40."
+        );
+        // Below the business-only band's last bound (4.12x) a business-only reading is not yet
+        // poor, and no such question is asked; nor when the listing states the real estate.
+        assert_eq!(asked(&at(600_000)), None);
+    }
 
     /// "Cash Flow: $2000000000B" (2e18) made the valuation's sum overflow and, in a debug
     /// build, panic the analyzer and every service of `gsa up` (a break-it trial).
