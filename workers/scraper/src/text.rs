@@ -288,6 +288,7 @@ pub fn parse_text(
         // "Included in asking price" on the line after a value.
         if let Some(next) = lines.get(i + 1) {
             if included_flag(next).is_some()
+                && label_of(next).is_none()
                 && matches!(field, Field::Ffe | Field::Inventory | Field::RealEstate)
             {
                 extra.push(next.to_string());
@@ -303,6 +304,16 @@ pub fn parse_text(
             .next()
             .and_then(|v| parse_money(v.trim()));
         let money = money.or_else(|| parse_money(&value));
+        // "$500,000 Included in asking price" on one line: the figure before the flag.
+        let money = money.or_else(|| {
+            flag?;
+            let lower = value.to_ascii_lowercase();
+            let cut = ["not included", "included", "excluded", "not in asking"]
+                .iter()
+                .filter_map(|w| lower.find(w))
+                .min()?;
+            parse_money(value[..cut].trim())
+        });
         match field {
             Field::Asking => l.asking_price = l.asking_price.or(money.filter(|v| *v > 0)),
             Field::CashFlow => l.cash_flow = l.cash_flow.or(money),

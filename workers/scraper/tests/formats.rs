@@ -366,6 +366,14 @@ fn pasted_text_status_and_real_estate_rows() {
         (l.city.as_deref(), l.state.as_deref()),
         (Some("Allentown"), Some("PA"))
     );
+    // Value and flag on one line: both are read (the figure was lost, a break-it trial).
+    let one_line = text
+        .replace("Owned\nIncluded", "$500,000 Included")
+        .replace("$50,000\nNot", "$50,000 Not");
+    let l = one(&parse_bytes("p", one_line.as_bytes(), t0())).clone();
+    assert_eq!(l.real_estate.value, Some(500_000));
+    assert_eq!(l.real_estate.included, Some(true));
+    assert_eq!((l.ffe, l.ffe_included), (Some(50_000), Some(false)));
 }
 
 #[test]
