@@ -546,8 +546,21 @@ impl ScoringConfig {
         {
             return bad("sba: down payment 0..100 %, rate 0..50 %, terms >= 1 year".into());
         }
+        let m = self.price.infer_real_estate_min_multiple;
+        if !(m.is_finite() && m > 0.0) {
+            return bad(format!(
+                "price.infer_real_estate_min_multiple must be a finite multiple > 0, got {m}"
+            ));
+        }
         let v = &self.valuation;
-        if v.business_multiple_low <= 0.0
+        let multiples = [
+            v.business_multiple_low,
+            v.business_multiple_high,
+            v.with_real_estate_multiple_low,
+            v.with_real_estate_multiple_high,
+        ];
+        if multiples.iter().any(|x| !x.is_finite())
+            || v.business_multiple_low <= 0.0
             || v.business_multiple_low > v.business_multiple_high
             || v.with_real_estate_multiple_low <= 0.0
             || v.with_real_estate_multiple_low > v.with_real_estate_multiple_high
@@ -628,6 +641,26 @@ mod tests {
             ScoringConfig::from_toml_str("[price]\nband_shares = [1.0]\n"),
             Err(ConfigError::Invalid(_))
         ));
+        // TOML has nan and inf: a multiple must be a real, positive number (nan and inf also
+        // gave the same model_version hash).
+        for v in ["nan", "inf", "-1.0", "0.0"] {
+            assert!(
+                matches!(
+                    ScoringConfig::from_toml_str(&format!(
+                        "[price]\ninfer_real_estate_min_multiple = {v}\n"
+                    )),
+                    Err(ConfigError::Invalid(_))
+                ),
+                "{v}"
+            );
+        }
+        assert!(matches!(
+            ScoringConfig::from_toml_str("[valuation]\nbusiness_multiple_high = inf\n"),
+            Err(ConfigError::Invalid(_))
+        ));
+        assert!(
+            ScoringConfig::from_toml_str("[price]\ninfer_real_estate_min_multiple = 7.5\n").is_ok()
+        );
     }
 
     #[test]
