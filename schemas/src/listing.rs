@@ -158,12 +158,19 @@ impl Listing {
         crate::Envelope::<()>::deterministic_id(&["listing", &self.listing_id, &self.content_hash])
     }
 
-    /// Price over cash flow (the SDE multiple), when both are known and cash flow is positive.
+    /// Price over cash flow (the SDE multiple, see [`Listing::multiple_of`]), when both are
+    /// known and cash flow is positive.
     pub fn multiple(&self) -> Option<f64> {
-        match (self.asking_price, self.cash_flow) {
-            (Some(p), Some(cf)) if cf > 0 => Some(p as f64 / cf as f64),
-            _ => None,
-        }
+        Self::multiple_of(self.asking_price?, self.cash_flow?)
+    }
+
+    /// `price / cash_flow` (both USD) rounded to two decimals, or `None` when `cash_flow <= 0`.
+    ///
+    /// Multiples are printed to two decimals, so they are judged to two decimals too: a price
+    /// of $899,999 on $150,000 is 6.00x and is judged as 6.00x, never printed "6.00x" beside a
+    /// verdict for "below 6x".
+    pub fn multiple_of(price: i64, cash_flow: i64) -> Option<f64> {
+        (cash_flow > 0).then(|| (price as f64 / cash_flow as f64 * 100.0).round() / 100.0)
     }
 }
 
@@ -355,5 +362,9 @@ mod tests {
         assert_eq!(l.multiple(), None);
         l.cash_flow = Some(685_000);
         assert_eq!(l.multiple(), Some(2.0));
+        // Judged as printed: two decimals.
+        assert_eq!(Listing::multiple_of(899_999, 150_000), Some(6.0));
+        assert_eq!(Listing::multiple_of(899_000, 150_000), Some(5.99));
+        assert_eq!(Listing::multiple_of(1, 0), None);
     }
 }

@@ -14,11 +14,19 @@ use crate::{applicability, confidence, dscr, facts, real_estate, summary};
 /// and its sums could overflow.
 pub const MAX_PLAUSIBLE_USD: i64 = 10_000_000_000;
 
-/// The listing with every dollar figure above [`MAX_PLAUSIBLE_USD`] (either sign) set aside as
+/// Smallest positive asking price, cash flow or gross revenue (USD) taken as stated. A station's
+/// price or a year of its cash flow or sales under $1,000 is a placeholder ("Cash Flow: $1"):
+/// taken as stated, $900,000 over $1 is a 900,000x multiple, read as real estate in the deal.
+/// Other figures (FF&E, inventory, rent, EBITDA) can be that small and are taken as stated.
+pub const MIN_PLAUSIBLE_USD: i64 = 1_000;
+
+/// The listing with every dollar figure above [`MAX_PLAUSIBLE_USD`] (either sign), and every
+/// positive asking price, cash flow or gross revenue below [`MIN_PLAUSIBLE_USD`], set aside as
 /// not stated, and a question for each; borrowed (no copy) when all are plausible, as on every
 /// real listing.
 fn plausible(listing: &Listing) -> (std::borrow::Cow<'_, Listing>, Vec<String>) {
-    let bad = |v: Option<i64>| v.is_some_and(|v| v.unsigned_abs() > MAX_PLAUSIBLE_USD as u64);
+    let huge = |v: Option<i64>| v.is_some_and(|v| v.unsigned_abs() > MAX_PLAUSIBLE_USD as u64);
+    let tiny = |v: Option<i64>| v.is_some_and(|v| v > 0 && v < MIN_PLAUSIBLE_USD);
     let l = listing;
     let all = [
         l.asking_price,
@@ -30,27 +38,33 @@ fn plausible(listing: &Listing) -> (std::borrow::Cow<'_, Listing>, Vec<String>) 
         l.rent,
         l.real_estate.value,
     ];
-    if !all.into_iter().any(bad) {
+    let small = [l.asking_price, l.cash_flow, l.gross_revenue];
+    if !all.into_iter().any(huge) && !small.into_iter().any(tiny) {
         return (std::borrow::Cow::Borrowed(listing), vec![]);
     }
     let mut l = listing.clone();
     let mut questions = Vec::new();
-    for (name, f) in [
-        ("asking price", &mut l.asking_price),
-        ("cash flow", &mut l.cash_flow),
-        ("gross revenue", &mut l.gross_revenue),
-        ("EBITDA", &mut l.ebitda),
-        ("FF&E", &mut l.ffe),
-        ("inventory", &mut l.inventory),
-        ("rent", &mut l.rent),
-        ("real estate value", &mut l.real_estate.value),
+    for (name, f, can_be_small) in [
+        ("asking price", &mut l.asking_price, false),
+        ("cash flow", &mut l.cash_flow, false),
+        ("gross revenue", &mut l.gross_revenue, false),
+        ("EBITDA", &mut l.ebitda, true),
+        ("FF&E", &mut l.ffe, true),
+        ("inventory", &mut l.inventory, true),
+        ("rent", &mut l.rent, true),
+        ("real estate value", &mut l.real_estate.value, true),
     ] {
-        if bad(*f) {
-            questions.push(format!(
-                "The listing gives a {name} of {}, beyond any real deal (over $10 billion): a typo? It was not used.",
-                crate::text::usd(f.take().unwrap_or_default())
-            ));
-        }
+        let why = if huge(*f) {
+            "beyond any real deal (over $10 billion): a typo?"
+        } else if !can_be_small && tiny(*f) {
+            "too small for a station (under $1,000): a placeholder?"
+        } else {
+            continue;
+        };
+        questions.push(format!(
+            "The listing gives a {name} of {}, {why} It was not used.",
+            crate::text::usd(f.take().unwrap_or_default())
+        ));
     }
     (std::borrow::Cow::Owned(l), questions)
 }
@@ -93,29 +107,54 @@ fn other_reading_question(
     listing_event_id: &str,
     cfg: &ScoringConfig,
     basis: RealEstateBasis,
+    sde: Sde,
     this_score: u8,
 ) -> Option<String> {
     let m = listing.multiple()?;
+    // The multiple the price factor judges: after the manager wage when owner-operated.
+    let judged = Listing::multiple_of(listing.asking_price?, sde.normalised?)?;
     let poor_above = cfg.price.business_only_bounds.last().copied()?;
+    let owned = listing.real_estate.ownership == Some(gsa_schemas::RealEstateOwnership::Owned);
     let (other, what_now, what_other) = match basis {
         RealEstateBasis::Inferred => (
             Reading::BusinessOnly,
             "with the real estate (inferred)",
             "as business-only",
         ),
-        RealEstateBasis::Unknown if m > poor_above => (
+        RealEstateBasis::Unknown if judged > poor_above => (
             Reading::Included,
-            "as business-only (not stated)",
+            if owned {
+                "as business-only (the real estate is owned, but not stated to be in the price)"
+            } else {
+                "as business-only (not stated)"
+            },
             "with the real estate",
         ),
         _ => return None,
     };
     let other_score = score_reading(listing, listing_event_id, cfg, Some(other)).score?;
+    let at = if sde.wage_deducted {
+        format!(
+            "{m:.2}x cash flow ({judged:.2}x after a {} manager wage, owner-operated)",
+            crate::text::usd(cfg.valuation.manager_wage_usd)
+        )
+    } else {
+        format!("{m:.2}x cash flow")
+    };
     (other_score != this_score).then(|| {
         format!(
-            "Is the real estate in the asking price? At {m:.2}x cash flow this listing is judged {what_now} and scores {this_score}; judged {what_other} it would score {other_score}."
+            "Is the real estate in the asking price? At {at} this listing is judged {what_now} and scores {this_score}; judged {what_other} it would score {other_score}."
         )
     })
+}
+
+/// Cash flow (SDE, USD/year) as the price factor and DSCR use it.
+#[derive(Clone, Copy)]
+struct Sde {
+    /// Stated cash flow, minus `valuation.manager_wage_usd` when owner-operated [OFFERS].
+    normalised: Option<i64>,
+    /// The manager wage was deducted.
+    wage_deducted: bool,
 }
 
 /// [`score`] with the real estate read as `reading` when the listing does not state it (`None`:
@@ -233,10 +272,23 @@ fn score_reading(
     }
 
     if reading.is_none() {
+        let sde = Sde {
+            normalised: norm_sde,
+            wage_deducted,
+        };
         if let Some(q) =
-            other_reading_question(listing, listing_event_id, cfg, re.basis, final_score)
+            other_reading_question(listing, listing_event_id, cfg, re.basis, sde, final_score)
         {
-            questions.push(q);
+            // It answers, with numbers, the real-estate question the rules ask: one question.
+            use rules::real_estate_or_lease::{ASK_UNKNOWN, CONFIRM_INFERRED, IF_LEASED};
+            let (old, merged) = match re.basis {
+                RealEstateBasis::Inferred => (CONFIRM_INFERRED, q),
+                _ => (ASK_UNKNOWN, format!("{q} {IF_LEASED}")),
+            };
+            match questions.iter().position(|x| x == old) {
+                Some(i) => questions[i] = merged,
+                None => questions.push(merged),
+            }
         }
     }
 
@@ -325,15 +377,117 @@ mod tests {
         assert_eq!((below.score, above.score), (Some(40), Some(74)));
         assert_eq!(
             asked(&below).unwrap(),
-            "Is the real estate in the asking price? At 5.99x cash flow this listing is judged as business-only (not stated) and scores 40; judged with the real estate it would score 74."
+            "Is the real estate in the asking price? At 5.99x cash flow this listing is judged as business-only (not stated) and scores 40; judged with the real estate it would score 74. If leased: monthly rent, years left and tenant renewal options?"
         );
         assert_eq!(
             asked(&above).unwrap(),
             "Is the real estate in the asking price? At 6.00x cash flow this listing is judged with the real estate (inferred) and scores 74; judged as business-only it would score 40."
         );
+        // It takes the place of the rules' own real-estate question: one question, not two.
+        use rules::real_estate_or_lease::{ASK_UNKNOWN, CONFIRM_INFERRED};
+        assert!(!below.questions.iter().any(|q| q == ASK_UNKNOWN));
+        assert!(!above.questions.iter().any(|q| q == CONFIRM_INFERRED));
         // Below the business-only band's last bound (4.12x) a business-only reading is not yet
-        // poor, and no such question is asked; nor when the listing states the real estate.
-        assert_eq!(asked(&at(600_000)), None);
+        // poor, and no such question is asked; the rules' own question stays.
+        let low = at(600_000);
+        assert_eq!(asked(&low), None);
+        assert!(low.questions.iter().any(|q| q == ASK_UNKNOWN));
+        // Judged as printed: $899,999 is 6.00x, so it is judged at 6.00x (real estate inferred),
+        // never printed "6.00x" beside a business-only verdict.
+        let edge = at(899_999);
+        assert_eq!(edge.real_estate.basis, RealEstateBasis::Inferred);
+        assert_eq!(edge.score, Some(74));
+    }
+
+    /// An owner-operated listing is judged on cash flow after a manager wage: the question gives
+    /// that multiple too, and is asked where the judged multiple (not the stated one) is past the
+    /// business-only band ($600,000 on $150,000: 4.00x stated, 6.00x after the wage).
+    #[test]
+    fn the_other_reading_uses_the_multiple_the_price_factor_judges() {
+        let cfg = ScoringConfig::default();
+        let listing = Listing {
+            listing_id: "t".into(),
+            title: Some("Gas Station for Sale in Austin, TX".into()),
+            description: Some(
+                "Owner operated Shell gas station with a convenience store, pumping 70,000 gallons per month."
+                    .into(),
+            ),
+            state: Some("TX".into()),
+            asking_price: Some(600_000),
+            cash_flow: Some(150_000),
+            ..Default::default()
+        };
+        let card = score(&listing, "e", &cfg);
+        let price = card
+            .factors
+            .iter()
+            .find(|f| f.name == "price_to_cash_flow")
+            .unwrap();
+        assert!(
+            price
+                .rule
+                .starts_with("6.00x price over cash flow after a $50,000 manager wage"),
+            "{}",
+            price.rule
+        );
+        let q = card
+            .questions
+            .iter()
+            .find(|q| q.starts_with("Is the real estate in the asking price? At "))
+            .unwrap_or_else(|| panic!("{:?}", card.questions));
+        assert_eq!(
+            q,
+            "Is the real estate in the asking price? At 4.00x cash flow (6.00x after a $50,000 manager wage, owner-operated) this listing is judged as business-only (not stated) and scores 40; judged with the real estate it would score 73. If leased: monthly rent, years left and tenant renewal options?"
+        );
+        // "Real Estate: Owned" says who owns it, not that it is in the price: the card says so.
+        let mut owned = listing.clone();
+        owned.real_estate.ownership = Some(gsa_schemas::RealEstateOwnership::Owned);
+        let card = score(&owned, "e", &cfg);
+        assert!(
+            card.questions.iter().any(|q| q.contains("judged as business-only (the real estate is owned, but not stated to be in the price)")),
+            "{:?}",
+            card.questions
+        );
+    }
+
+    /// "Cash Flow: $1" is a placeholder: taken as stated, $900,000 over $1 was a 900,000x
+    /// multiple and read as real estate in the deal (a break-it trial).
+    #[test]
+    fn a_placeholder_figure_is_set_aside_and_asked_about() {
+        let listing = Listing {
+            listing_id: "t".into(),
+            title: Some("Gas Station for Sale in Austin, TX".into()),
+            description: Some("Shell gas station pumping 60,000 gallons per month.".into()),
+            state: Some("TX".into()),
+            asking_price: Some(900_000),
+            cash_flow: Some(1),
+            inventory: Some(500),
+            ..Default::default()
+        };
+        let card = score(&listing, "e", &ScoringConfig::default());
+        assert_eq!(card.real_estate.basis, RealEstateBasis::Unknown);
+        assert!(
+            card.missing.iter().any(|m| m == "cash_flow"),
+            "{:?}",
+            card.missing
+        );
+        assert_eq!(
+            card.questions[0],
+            "The listing gives a cash flow of $1, too small for a station (under $1,000): a placeholder? It was not used."
+        );
+        // Inventory can be that small: taken as stated, not asked about.
+        assert_eq!(
+            card.questions
+                .iter()
+                .filter(|q| q.contains("placeholder"))
+                .count(),
+            1
+        );
+        assert!(
+            !card.questions.iter().any(|q| q.contains("x cash flow")),
+            "{:?}",
+            card.questions
+        );
     }
 
     /// "Cash Flow: $2000000000B" (2e18) made the valuation's sum overflow and, in a debug

@@ -14,6 +14,7 @@
 
 use super::{band_low_better, field, low_threshold, BucketName, Ctx, Out, F, NEUTRAL};
 use crate::text::usd;
+use gsa_schemas::Listing;
 
 const LABELS: [&str; 5] = ["excellent", "good", "fair", "rich", "poor"];
 
@@ -39,6 +40,8 @@ pub(crate) fn score(ctx: &Ctx, out: &mut Out) {
     }
     match (l.asking_price, ctx.norm_sde) {
         (Some(p), Some(sde)) if p > 0 && sde > 0 => {
+            // Two decimals, as printed (sde > 0 here).
+            let multiple_of = |usd: i64| Listing::multiple_of(usd, sde).unwrap_or_default();
             let stated_value = if ctx.re_in_deal {
                 l.real_estate.value.filter(|v| *v > 0 && *v < p)
             } else {
@@ -55,7 +58,7 @@ pub(crate) fn score(ctx: &Ctx, out: &mut Out) {
             let (multiple, bounds, what, src) = if let Some(v) = stated_value {
                 evidence.push(field("real_estate.value", usd(v)));
                 (
-                    (p - v) as f64 / sde as f64,
+                    multiple_of(p - v),
                     &cfg.price.business_only_bounds,
                     format!(
                         "business part (price {} minus stated real estate {}) over {cf_text}, business-only band",
@@ -70,7 +73,7 @@ pub(crate) fn score(ctx: &Ctx, out: &mut Out) {
                     _ => "stated",
                 };
                 (
-                    p as f64 / sde as f64,
+                    multiple_of(p),
                     &cfg.price.with_real_estate_bounds,
                     format!("price over {cf_text}, real estate in the deal ({basis}): with-real-estate band"),
                     "[SAAD-ISO: sold comps 4-6x, active asking 7-10x with property]",
@@ -82,7 +85,7 @@ pub(crate) fn score(ctx: &Ctx, out: &mut Out) {
                     "real estate not stated, judged as business only"
                 };
                 (
-                    p as f64 / sde as f64,
+                    multiple_of(p),
                     &cfg.price.business_only_bounds,
                     format!("price over {cf_text}, {why}: business-only band"),
                     "[AZBBA: asking median 2.38x, upper quartile 4.12x][BBC: 2.0-3.5x leasehold]",

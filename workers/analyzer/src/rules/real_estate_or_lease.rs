@@ -15,6 +15,20 @@ use gsa_schemas::RealEstateBasis;
 use super::{band_low_better, field, low_threshold, BucketName, Ctx, Out, F, NEUTRAL};
 use crate::text::{num, usd};
 
+/// Asked when the real estate is inferred from the multiple.
+pub(crate) const CONFIRM_INFERRED: &str =
+    "The price suggests the real estate is included: please confirm the land and building are in the asking price.";
+macro_rules! if_leased {
+    () => {
+        "If leased: monthly rent, years left and tenant renewal options?"
+    };
+}
+/// What to ask for when the deal may be a leasehold.
+pub(crate) const IF_LEASED: &str = if_leased!();
+/// Asked when neither real estate nor a lease is stated.
+pub(crate) const ASK_UNKNOWN: &str =
+    concat!("Is the real estate included in the price? ", if_leased!());
+
 pub(crate) fn score(ctx: &Ctx, out: &mut Out) {
     let cfg = ctx.cfg;
     let max = cfg.weights.lease_term + cfg.weights.rent_burden;
@@ -54,7 +68,7 @@ pub(crate) fn score(ctx: &Ctx, out: &mut Out) {
                 },
             });
             if ctx.re.basis == RealEstateBasis::Inferred {
-                out.ask("The price suggests the real estate is included: please confirm the land and building are in the asking price.");
+                out.ask(CONFIRM_INFERRED);
             }
             if ctx.listing.real_estate.value.is_none() {
                 out.missing("real_estate_value");
@@ -85,7 +99,7 @@ pub(crate) fn score(ctx: &Ctx, out: &mut Out) {
                 headline: String::new(),
             });
             out.missing("real_estate_or_lease");
-            out.ask("Is the real estate included in the price? If leased: monthly rent, years left and tenant renewal options?");
+            out.ask(ASK_UNKNOWN);
         }
     }
 }
