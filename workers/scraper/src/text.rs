@@ -120,6 +120,16 @@ fn title_like(line: &str, next_is_location: bool) -> bool {
         && t.chars().any(char::is_alphabetic)
 }
 
+/// The place after a title's last " in " ("Gas Station for Sale in Fredericksburg, VA."), when
+/// it reads as a US state or a Canadian place; `None` for "Gas Station in Busy Location".
+fn title_place(title: &str) -> Option<Location> {
+    let lower = title.to_ascii_lowercase();
+    let at = lower.rfind(" in ")?;
+    let place = title.get(at + 4..)?.trim().trim_end_matches('.');
+    let loc = parse_location(place);
+    (loc.state.is_some() || loc.country.is_some()).then_some(loc)
+}
+
 /// A line that is only a location ("Spotsylvania County, VA"): not a label (a `Location:` line
 /// is read by its label), a state or country, and a short place part.
 fn location_line(line: &str) -> bool {
@@ -359,6 +369,13 @@ pub fn parse_text(
         .map(|(l, _)| *l)
         .collect();
     l.description = non_empty(&crate::dom::tidy(&description.join("\n")));
+    // No location line or label: the place the title ends in ("... for Sale in Toronto, ON,
+    // Canada", "Shell Station in Denver CO"), as BizBuySell titles do.
+    if loc.state.is_none() && loc.country.is_none() {
+        if let Some(place) = title.as_deref().and_then(title_place) {
+            loc = place;
+        }
+    }
     l.title = title;
     l.city = loc.city;
     l.state = loc.state;

@@ -231,6 +231,39 @@ fn pasted_text_title_ending_in_a_place_is_the_title() {
     }
 }
 
+/// A paste whose only place is at the end of its title (no location line): the title's place
+/// is the location. A trial's Canadian paste was scored as a US station; fl-001's real text
+/// with its title rewritten to end in a Canadian place (an edge case: no such listing in the
+/// corpus), and fl-022's real title alone.
+#[test]
+fn pasted_text_place_from_the_title() {
+    let v = fuel("fl-001");
+    let text = format!(
+        "Gas Station for Sale in Toronto, ON, Canada\nAsking Price: $1,200,000\n{}",
+        v["description"].as_str().unwrap()
+    );
+    let l = one(&parse_bytes("p", text.as_bytes(), t0())).clone();
+    assert_eq!(l.country.as_deref(), Some("CA"));
+    let v = fuel("fl-022");
+    let text = format!(
+        "{}\nAsking Price: $1,200,000\n{}",
+        v["title"].as_str().unwrap(),
+        v["description"].as_str().unwrap()
+    );
+    let l = one(&parse_bytes("p", text.as_bytes(), t0())).clone();
+    assert_eq!(
+        (l.city.as_deref(), l.state.as_deref()),
+        (Some("Fredericksburg"), Some("VA"))
+    );
+    // A title with no place keeps no location.
+    let text = format!(
+        "Gas Station in Busy Location\nAsking Price: $1,200,000\n{}",
+        v["description"].as_str().unwrap()
+    );
+    let l = one(&parse_bytes("p", text.as_bytes(), t0())).clone();
+    assert_eq!((l.state, l.country), (None, None));
+}
+
 /// The first lines of a paste in the orders a re-trial pasted them, from real listings: fl-023's
 /// title ends in "VA." (it was dropped with its location), a location first and the title after
 /// a blank line (the title was read as the city), and a labelled `Location:` first line (the
