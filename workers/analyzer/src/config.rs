@@ -17,7 +17,11 @@ use sha2::{Digest, Sha256};
 /// included and also leased or business-only is reported (reason, question, one grade lower),
 /// with an implied real-estate value shown as an estimate; "plus real estate taxes" no longer
 /// reads as real estate included.
-pub const RULES_VERSION: &str = "rules-3";
+///
+/// `rules-4`: multiples are judged as printed (two decimals); an asking price, cash flow or gross
+/// revenue under $1,000 is a placeholder, set aside and asked about; where the real estate is
+/// not stated, the card gives the score under the other reading (one real-estate question).
+pub const RULES_VERSION: &str = "rules-4";
 
 /// Environment variable naming a scoring configuration file (TOML, only the keys it changes),
 /// read by [`ScoringConfig::from_env`].
@@ -620,8 +624,8 @@ mod tests {
         assert_eq!(cfg.sba.rate_percent, 9.0);
         assert_eq!(cfg.sba.down_payment_percent, base.sba.down_payment_percent);
         assert_ne!(cfg.model_version(), base.model_version());
-        assert!(base.model_version().starts_with("rules-3+cfg."));
-        assert_eq!(base.model_version().len(), "rules-3+cfg.".len() + 8);
+        assert!(base.model_version().starts_with("rules-4+cfg."));
+        assert_eq!(base.model_version().len(), "rules-4+cfg.".len() + 8);
         // Comments and whitespace do not change the hash.
         let same = ScoringConfig::from_toml_str("# just a comment\n\n").unwrap();
         assert_eq!(same.model_version(), base.model_version());

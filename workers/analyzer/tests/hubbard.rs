@@ -89,7 +89,7 @@ fn scoring_is_deterministic_and_names_its_model() {
         serde_json::to_string(&b).unwrap()
     );
     assert_eq!(a.model_version, cfg.model_version());
-    assert!(a.model_version.starts_with("rules-3+cfg."));
+    assert!(a.model_version.starts_with("rules-4+cfg."));
     let other = ScoringConfig::from_toml_str("[sba]\nrate_percent = 7.0\n").unwrap();
     let c = score(&l, "evt-1", &other);
     assert_ne!(c.model_version, a.model_version);
