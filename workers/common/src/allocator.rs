@@ -9,9 +9,12 @@
 //!
 //! Each binary and bench that measures gsa declares it:
 //!
-//! ```ignore
+//! ```
 //! #[global_allocator]
 //! static ALLOCATOR: gsa_common::allocator::Allocator = gsa_common::allocator::Allocator;
+//! # fn main() {
+//! #     assert_eq!(vec![1u8; 3].len(), 3);
+//! # }
 //! ```
 
 /// The global allocator type of gsa's binaries and benches (a zero-sized handle to mimalloc).

@@ -71,7 +71,11 @@ pub fn included_flag(s: &str) -> Option<bool> {
     let t = s.to_lowercase();
     if t.contains("not included") || t.contains("excluded") || t.contains("not in asking") {
         Some(false)
-    } else if t.contains("included in asking price") || t.contains("included in the asking price") {
+    } else if t.contains("included in asking price")
+        || t.contains("included in the asking price")
+        || t.contains("included in purchase price")
+        || t.contains("included in the purchase price")
+    {
         Some(true)
     } else {
         None

@@ -120,6 +120,43 @@ fn title_like(line: &str, next_is_location: bool) -> bool {
         && t.chars().any(char::is_alphabetic)
 }
 
+/// Whether a line is only an included/not-included flag ("Included in asking price",
+/// "- Not included in purchase price"), not a sentence that mentions one.
+fn flag_line(line: &str) -> bool {
+    let t = line
+        .trim()
+        .trim_start_matches(['-', '\u{2013}', '*'])
+        .trim_start()
+        .to_ascii_lowercase();
+    ["included", "not included", "excluded", "not in asking"]
+        .iter()
+        .any(|w| t.starts_with(w))
+}
+
+/// The first amount on a line that holds more than an amount: "Owned $500,000 - Included in
+/// asking price" gives 500,000, "$3,500/month (Includes Taxes & CAM)" 3,500, "$1.2 million
+/// firm" 1,200,000; `None` when no amount starts with `$` or a digit.
+fn leading_money(value: &str) -> Option<i64> {
+    let start = value.find(|c: char| c == '$' || c.is_ascii_digit())?;
+    let rest = value.get(start..)?;
+    let end = rest
+        .char_indices()
+        .skip(1)
+        .find(|(_, c)| !(c.is_ascii_digit() || *c == ',' || *c == '.'))
+        .map(|(i, _)| i)
+        .unwrap_or(rest.len());
+    let number = rest.get(..end)?.trim_end_matches(['.', ',']);
+    // A scale word right after the number: "$1.2 million", "$450K".
+    let after = rest.get(end..).unwrap_or("");
+    let word: String = after
+        .trim_start()
+        .chars()
+        .take_while(char::is_ascii_alphabetic)
+        .collect();
+    let scaled = format!("{number} {word}");
+    parse_money(&scaled).or_else(|| parse_money(number))
+}
+
 /// The place after a title's last " in " ("Gas Station for Sale in Fredericksburg, VA."), when
 /// it reads as a US state or a Canadian place; `None` for "Gas Station in Busy Location".
 fn title_place(title: &str) -> Option<Location> {
@@ -133,7 +170,15 @@ fn title_place(title: &str) -> Option<Location> {
 /// A line that is only a location ("Spotsylvania County, VA"): not a label (a `Location:` line
 /// is read by its label), a state or country, and a short place part.
 fn location_line(line: &str) -> bool {
-    label_of(line).is_none() && looks_like_location(line) && short_place(line)
+    label_of(line).is_none() && looks_like_location(line) && short_place(line) && !in_a_place(line)
+}
+
+/// "Truck Stop in Amarillo, TX", "Shell Station in Denver CO": a title naming a place, not a
+/// location (no place name holds " in ").
+fn in_a_place(line: &str) -> bool {
+    parse_location(line)
+        .city
+        .is_some_and(|c| c.to_ascii_lowercase().contains(" in "))
 }
 
 /// Whether a location line's city part has at most four words (`"Fredericksburg County"`,
@@ -295,9 +340,11 @@ pub fn parse_text(
                 }
             }
         }
-        // "Included in asking price" on the line after a value.
+        // "Included in asking price" on the line after a value (the flag alone: a sentence
+        // such as "Real estate is not included in the sale." is description).
         if let Some(next) = lines.get(i + 1) {
             if included_flag(next).is_some()
+                && flag_line(next)
                 && label_of(next).is_none()
                 && matches!(field, Field::Ffe | Field::Inventory | Field::RealEstate)
             {
@@ -314,16 +361,30 @@ pub fn parse_text(
             .next()
             .and_then(|v| parse_money(v.trim()));
         let money = money.or_else(|| parse_money(&value));
-        // "$500,000 Included in asking price" on one line: the figure before the flag.
-        let money = money.or_else(|| {
-            flag?;
-            let lower = value.to_ascii_lowercase();
-            let cut = ["not included", "included", "excluded", "not in asking"]
-                .iter()
-                .filter_map(|w| lower.find(w))
-                .min()?;
-            parse_money(value[..cut].trim())
-        });
+        // "$500,000 Included in asking price", "Owned $500,000 - Included ...",
+        // "$3,500/month (Includes Taxes & CAM)": the first figure on the line.
+        let money = money.or_else(|| leading_money(&value));
+        let money_field = matches!(
+            field,
+            Field::Asking
+                | Field::CashFlow
+                | Field::Revenue
+                | Field::Ebitda
+                | Field::Ffe
+                | Field::Inventory
+                | Field::Rent
+        );
+        // A money row with a figure that cannot be read, or a rent with its period (which the
+        // analyzer reads from the text), stays in the description: nothing stated is lost.
+        let keep_as_text = (money_field
+            && money.is_none()
+            && value.chars().any(|c| c.is_ascii_digit()))
+            || (field == Field::Rent && money.is_some() && value.chars().any(char::is_alphabetic));
+        if keep_as_text {
+            if let Some(u) = used.get_mut(i) {
+                *u = false;
+            }
+        }
         match field {
             Field::Asking => l.asking_price = l.asking_price.or(money.filter(|v| *v > 0)),
             Field::CashFlow => l.cash_flow = l.cash_flow.or(money),

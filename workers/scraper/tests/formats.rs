@@ -264,6 +264,63 @@ fn pasted_text_place_from_the_title() {
     assert_eq!((l.state, l.country), (None, None));
 }
 
+/// Rows that hold more than a figure, from a break-it trial, around fl-002's real title and
+/// description: a sentence after a row is description, not the row's flag; a rent with its
+/// period stays readable; the figure is read past a word or a dash; "included in purchase
+/// price" (real-data wording) is a flag.
+#[test]
+fn pasted_text_rows_with_more_than_a_figure() {
+    let v = fuel("fl-002");
+    let desc = v["description"].as_str().unwrap();
+    let parse = |rows: &str| {
+        let text = format!("Gas Station for Sale in Austin, TX\n{rows}\n{desc}");
+        one(&parse_bytes("p", text.as_bytes(), t0())).clone()
+    };
+    let l =
+        parse("Inventory: $50,000\nReal estate is not included in the sale; the land is leased.");
+    assert_eq!((l.inventory, l.inventory_included), (Some(50_000), None));
+    assert!(l
+        .description
+        .as_deref()
+        .unwrap()
+        .contains("Real estate is not included in the sale"));
+    let l = parse("Rent: $3,500/month (Includes Taxes & CAM)");
+    assert_eq!(l.rent, Some(3_500));
+    assert!(l
+        .description
+        .as_deref()
+        .unwrap()
+        .contains("Rent: $3,500/month"));
+    let l = parse("Real Estate: Owned $500,000 - Included in asking price\nFF&E: $20,000 - included in purchase price.\nAsking Price: $1.2 million firm");
+    assert_eq!(l.real_estate.value, Some(500_000));
+    assert_eq!(l.real_estate.included, Some(true));
+    assert_eq!(
+        l.real_estate.ownership,
+        Some(gsa_schemas::RealEstateOwnership::Owned)
+    );
+    assert_eq!((l.ffe, l.ffe_included), (Some(20_000), Some(true)));
+    assert_eq!(l.asking_price, Some(1_200_000));
+}
+
+/// "Truck Stop in Amarillo, TX" is a title that names its place, not a location line (it was
+/// read as the city "Truck Stop in Amarillo", no title, and the truck stop was not scored).
+#[test]
+fn pasted_text_short_title_in_a_place() {
+    let desc = fuel("fl-002")["description"].as_str().unwrap().to_string();
+    for (title, city, state) in [
+        ("Truck Stop in Amarillo, TX", "Amarillo", "TX"),
+        ("Shell Station in Denver CO", "Denver", "CO"),
+    ] {
+        let text = format!("{title}\nAsking Price: $900,000\n{desc}");
+        let l = one(&parse_bytes("p", text.as_bytes(), t0())).clone();
+        assert_eq!(l.title.as_deref(), Some(title));
+        assert_eq!(
+            (l.city.as_deref(), l.state.as_deref()),
+            (Some(city), Some(state))
+        );
+    }
+}
+
 /// The first lines of a paste in the orders a re-trial pasted them, from real listings: fl-023's
 /// title ends in "VA." (it was dropped with its location), a location first and the title after
 /// a blank line (the title was read as the city), and a labelled `Location:` first line (the
