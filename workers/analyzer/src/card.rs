@@ -14,55 +14,84 @@ use crate::{applicability, confidence, dscr, facts, real_estate, summary};
 /// and its sums could overflow.
 pub const MAX_PLAUSIBLE_USD: i64 = 10_000_000_000;
 
-/// Smallest positive asking price, cash flow or gross revenue (USD) taken as stated. A station's
-/// price or a year of its cash flow or sales under $1,000 is a placeholder ("Cash Flow: $1"):
-/// taken as stated, $900,000 over $1 is a 900,000x multiple, read as real estate in the deal.
-/// Other figures (FF&E, inventory, rent, EBITDA) can be that small and are taken as stated.
+/// Smallest asking price, cash flow, gross revenue or real estate value (USD) taken as stated.
+/// A station's price, property or year of cash flow or sales under $1,000 is a placeholder
+/// ("Cash Flow: $1", an API's `cashFlow: 0` for "not disclosed"): taken as stated, $900,000
+/// over $1 is a 900,000x multiple, read as real estate in the deal. A negative cash flow (a
+/// loss) is taken as stated; a negative price, revenue or property value cannot be. Other
+/// figures (FF&E, inventory, rent, EBITDA) can be that small and are taken as stated.
 pub const MIN_PLAUSIBLE_USD: i64 = 1_000;
 
-/// The listing with every dollar figure above [`MAX_PLAUSIBLE_USD`] (either sign), and every
-/// positive asking price, cash flow or gross revenue below [`MIN_PLAUSIBLE_USD`], set aside as
-/// not stated, and a question for each; borrowed (no copy) when all are plausible, as on every
-/// real listing.
-fn plausible(listing: &Listing) -> (std::borrow::Cow<'_, Listing>, Vec<String>) {
-    let huge = |v: Option<i64>| v.is_some_and(|v| v.unsigned_abs() > MAX_PLAUSIBLE_USD as u64);
-    let tiny = |v: Option<i64>| v.is_some_and(|v| v > 0 && v < MIN_PLAUSIBLE_USD);
+/// How small a figure may be and still be taken as stated.
+#[derive(Clone, Copy, PartialEq)]
+enum Floor {
+    /// At least [`MIN_PLAUSIBLE_USD`]: price, revenue, real estate value.
+    Positive,
+    /// At least [`MIN_PLAUSIBLE_USD`], or negative (a loss): cash flow.
+    PositiveOrLoss,
+    /// Any size up to [`MAX_PLAUSIBLE_USD`].
+    Any,
+}
+
+impl Floor {
+    /// Why `v` is set aside, or `None` when it is taken as stated.
+    fn reject(self, v: i64) -> Option<&'static str> {
+        if v.unsigned_abs() > MAX_PLAUSIBLE_USD as u64 {
+            return Some("beyond any real deal (over $10 billion): a typo?");
+        }
+        match self {
+            Floor::Any => None,
+            _ if v >= MIN_PLAUSIBLE_USD => None,
+            Floor::PositiveOrLoss if v < 0 => None,
+            _ if v < 0 => Some("below zero, which it cannot be: a typo?"),
+            _ if v == 0 => Some("usually a figure not disclosed: none, or withheld?"),
+            _ => Some("too small for a station (under $1,000): a placeholder?"),
+        }
+    }
+}
+
+/// The listing with every figure a [`Floor`] rejects set aside as not stated, and a question
+/// for each; borrowed (no copy) when all are plausible, as on every real listing. The write-up
+/// and the spreadsheet row use it too, so no set-aside figure reaches a multiple.
+pub(crate) fn plausible(listing: &Listing) -> (std::borrow::Cow<'_, Listing>, Vec<String>) {
     let l = listing;
-    let all = [
-        l.asking_price,
-        l.cash_flow,
-        l.gross_revenue,
-        l.ebitda,
-        l.ffe,
-        l.inventory,
-        l.rent,
-        l.real_estate.value,
+    let floors = [
+        (l.asking_price, Floor::Positive),
+        (l.cash_flow, Floor::PositiveOrLoss),
+        (l.gross_revenue, Floor::Positive),
+        (l.ebitda, Floor::Any),
+        (l.ffe, Floor::Any),
+        (l.inventory, Floor::Any),
+        (l.rent, Floor::Any),
+        (l.real_estate.value, Floor::Positive),
     ];
-    let small = [l.asking_price, l.cash_flow, l.gross_revenue];
-    if !all.into_iter().any(huge) && !small.into_iter().any(tiny) {
+    if !floors
+        .iter()
+        .any(|(v, floor)| v.is_some_and(|v| floor.reject(v).is_some()))
+    {
         return (std::borrow::Cow::Borrowed(listing), vec![]);
     }
     let mut l = listing.clone();
     let mut questions = Vec::new();
-    for (name, f, can_be_small) in [
-        ("asking price", &mut l.asking_price, false),
-        ("cash flow", &mut l.cash_flow, false),
-        ("gross revenue", &mut l.gross_revenue, false),
-        ("EBITDA", &mut l.ebitda, true),
-        ("FF&E", &mut l.ffe, true),
-        ("inventory", &mut l.inventory, true),
-        ("rent", &mut l.rent, true),
-        ("real estate value", &mut l.real_estate.value, true),
+    for (name, f, floor) in [
+        ("an asking price", &mut l.asking_price, Floor::Positive),
+        ("a cash flow", &mut l.cash_flow, Floor::PositiveOrLoss),
+        ("a gross revenue", &mut l.gross_revenue, Floor::Positive),
+        ("an EBITDA", &mut l.ebitda, Floor::Any),
+        ("an FF&E", &mut l.ffe, Floor::Any),
+        ("an inventory", &mut l.inventory, Floor::Any),
+        ("a rent", &mut l.rent, Floor::Any),
+        (
+            "a real estate value",
+            &mut l.real_estate.value,
+            Floor::Positive,
+        ),
     ] {
-        let why = if huge(*f) {
-            "beyond any real deal (over $10 billion): a typo?"
-        } else if !can_be_small && tiny(*f) {
-            "too small for a station (under $1,000): a placeholder?"
-        } else {
+        let Some(why) = f.and_then(|v| floor.reject(v)) else {
             continue;
         };
         questions.push(format!(
-            "The listing gives a {name} of {}, {why} It was not used.",
+            "The listing gives {name} of {}, {why} It was not used.",
             crate::text::usd(f.take().unwrap_or_default())
         ));
     }
@@ -265,6 +294,16 @@ fn score_reading(
             m.quote
         ));
     }
+    if let (true, Some(v), Some(p)) = (re_in_deal, listing.real_estate.value, listing.asking_price)
+    {
+        if v >= p {
+            questions.push(format!(
+                "The listing gives a real estate value of {}, at or above the {} asking price: what does the price include? The value was not used.",
+                crate::text::usd(v),
+                crate::text::usd(p)
+            ));
+        }
+    }
     for q in &out.questions {
         if !questions.contains(q) {
             questions.push(q.clone());
@@ -299,7 +338,10 @@ fn score_reading(
                 normalised_sde: sde,
                 wage_deducted,
                 real_estate_in_deal: re_in_deal,
-                real_estate_value: listing.real_estate.value.filter(|_| re_in_deal),
+                real_estate_value: listing
+                    .real_estate
+                    .value
+                    .filter(|v| re_in_deal && *v < price),
                 tank_capex: rules::risk::tank_capex(&ctx),
             },
             cfg,
@@ -488,6 +530,101 @@ mod tests {
             "{:?}",
             card.questions
         );
+        // The write-up shows the stated figure as not used, and no multiple from it.
+        let md = crate::writeup::markdown(&listing, &card);
+        assert!(md.contains("Cash flow $1 (not used)"), "{md}");
+        assert!(!md.contains("900000"), "{md}");
+        // Zero and below: a zero cash flow is "not disclosed", a negative one a loss (used);
+        // a zero or negative revenue or price cannot be; a $1 property value is a placeholder.
+        let odd = Listing {
+            cash_flow: Some(0),
+            gross_revenue: Some(-2_000_000),
+            real_estate: gsa_schemas::RealEstate {
+                value: Some(1),
+                included: Some(true),
+                ..Default::default()
+            },
+            ..listing.clone()
+        };
+        let card = score(&odd, "e", &ScoringConfig::default());
+        let set_aside: Vec<&str> = card
+            .questions
+            .iter()
+            .filter(|q| q.ends_with("It was not used."))
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            set_aside,
+            [
+                "The listing gives a cash flow of $0, usually a figure not disclosed: none, or withheld? It was not used.",
+                "The listing gives a gross revenue of -$2,000,000, below zero, which it cannot be: a typo? It was not used.",
+                "The listing gives a real estate value of $1, too small for a station (under $1,000): a placeholder? It was not used.",
+            ]
+        );
+        let loss = Listing {
+            cash_flow: Some(-50_000),
+            ..listing
+        };
+        let card = score(&loss, "e", &ScoringConfig::default());
+        assert!(!card
+            .questions
+            .iter()
+            .any(|q| q.ends_with("It was not used.")));
+        assert!(card.dscr.is_some());
+    }
+
+    /// A stated real estate value at or above the asking price cannot be part of it: asked, and
+    /// used neither by the price factor nor by the valuation (the valuation had added it and
+    /// called the asking price a 45 % discount). A value below the price is the decompose method:
+    /// the headline says "business part".
+    #[test]
+    fn a_real_estate_value_above_the_price_is_asked_about_not_used() {
+        let cfg = ScoringConfig::default();
+        let at = |price: i64, value: i64| {
+            let listing = Listing {
+                listing_id: "t".into(),
+                title: Some("Gas Station for Sale in Austin, TX".into()),
+                description: Some("Shell gas station pumping 70,000 gallons per month.".into()),
+                state: Some("TX".into()),
+                asking_price: Some(price),
+                cash_flow: Some(150_000),
+                real_estate: gsa_schemas::RealEstate {
+                    value: Some(value),
+                    included: Some(true),
+                    ..Default::default()
+                },
+                ..Default::default()
+            };
+            score(&listing, "e", &cfg)
+        };
+        let card = at(900_000, 1_200_000);
+        assert!(card.questions.iter().any(|q| q
+            == "The listing gives a real estate value of $1,200,000, at or above the $900,000 asking price: what does the price include? The value was not used."), "{:?}", card.questions);
+        let v = card.valuation.unwrap();
+        assert!(v.asking_vs_mid_percent > -40.0, "{v:?}");
+        let card = at(700_000, 500_000);
+        let price = card
+            .factors
+            .iter()
+            .find(|f| f.name == "price_to_cash_flow")
+            .unwrap();
+        assert!(
+            price.rule.starts_with("1.33x business part"),
+            "{}",
+            price.rule
+        );
+        assert!(
+            card.summary
+                .contains("1.33x cash flow for the business part"),
+            "{}",
+            card.summary
+        );
+        let re = card
+            .factors
+            .iter()
+            .find(|f| f.name == "real_estate_in_deal")
+            .unwrap();
+        assert!(re.rule.contains("the business part (price minus the stated real estate value) is judged on the business-only band"), "{}", re.rule);
     }
 
     /// "Cash Flow: $2000000000B" (2e18) made the valuation's sum overflow and, in a debug

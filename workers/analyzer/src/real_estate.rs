@@ -64,13 +64,27 @@ pub fn assess(listing: &Listing, ex: &Extraction, cfg: &ScoringConfig) -> RealEs
             included: None,
             basis: RealEstateBasis::Unknown,
             reason: format!(
-                "Not stated. At {m:.2}x cash flow the price fits a business-only deal, so it is judged as one."
+                "{} At {m:.2}x cash flow, below the {min:.1}x at which the real estate is inferred [SAAD-GSA], the deal is judged as business-only (the cautious reading), and the broker is asked.",
+                not_stated(listing)
             ),
         };
     }
     RealEstateAssessment {
         included: None,
         basis: RealEstateBasis::Unknown,
-        reason: "Not stated, and without price and cash flow it cannot be inferred.".into(),
+        reason: format!(
+            "{} Without price and cash flow it cannot be inferred.",
+            not_stated(listing)
+        ),
+    }
+}
+
+/// The opening of an unknown reason: "Real Estate: Owned" says who owns the property, not that
+/// it is sold with the business.
+fn not_stated(listing: &Listing) -> &'static str {
+    if listing.real_estate.ownership == Some(gsa_schemas::RealEstateOwnership::Owned) {
+        "The real estate is owned, but the listing does not say it is in the asking price."
+    } else {
+        "Not stated."
     }
 }

@@ -16,8 +16,9 @@ use gsa_schemas::{FactValue, Listing, RealEstateBasis, ScoreCard};
 /// Column names, in order.
 ///
 /// `listing_id`, `title`, `city`, `state`; `asking_price`, `cash_flow`, `gross_revenue` (USD);
-/// `multiple` (asking / cash flow); `real_estate_included` (`yes`/`no`/empty) and
-/// `real_estate_basis` (`stated`/`inferred`/`unknown`); `applicable`, `not_applicable_reason`;
+/// `multiple` (asking / cash flow, of the figures the card used: empty when one was set aside);
+/// `real_estate_included` (`yes`/`no`/empty) and `real_estate_basis`
+/// (`stated`/`inferred`/`unknown`); `applicable`, `not_applicable_reason`;
 /// `score` (0-100, empty when not applicable), `confidence` (A/B/C), `dscr`; the six bucket points
 /// (`price_points` ... `location_upside_points`); `gallons_per_month` (number or `min-max`);
 /// `fair_value_low`, `fair_value_high` (USD), `asking_vs_fair_value_percent`; `caps` (limits and
@@ -102,7 +103,10 @@ pub fn row(listing: &Listing, card: &ScoreCard) -> Vec<String> {
         opt(listing.asking_price),
         opt(listing.cash_flow),
         opt(listing.gross_revenue),
-        opt(listing.multiple().map(|m| format!("{m:.2}"))),
+        opt(crate::card::plausible(listing)
+            .0
+            .multiple()
+            .map(|m| format!("{m:.2}"))),
         match card.real_estate.included {
             Some(true) => "yes".into(),
             Some(false) => "no".into(),

@@ -67,28 +67,21 @@ pub fn markdown(listing: &Listing, card: &ScoreCard) -> String {
     if !place.is_empty() {
         head.push(escape(&place.join(", ")));
     }
-    head.push(format!(
-        "Asking {}",
-        listing
-            .asking_price
-            .map(usd)
-            .unwrap_or_else(|| "not stated".into())
-    ));
-    head.push(format!(
-        "Cash flow {}",
-        listing
-            .cash_flow
-            .map(usd)
-            .unwrap_or_else(|| "not stated".into())
-    ));
-    head.push(format!(
-        "Revenue {}",
-        listing
-            .gross_revenue
-            .map(usd)
-            .unwrap_or_else(|| "not stated".into())
-    ));
-    if let Some(m) = listing.multiple() {
+    // As stated, with "(not used)" after a figure the card set aside; the multiple from the
+    // figures the card used.
+    let (used, _) = crate::card::plausible(listing);
+    for (what, stated, kept) in [
+        ("Asking", listing.asking_price, used.asking_price),
+        ("Cash flow", listing.cash_flow, used.cash_flow),
+        ("Revenue", listing.gross_revenue, used.gross_revenue),
+    ] {
+        head.push(match (stated, kept) {
+            (Some(v), Some(_)) => format!("{what} {}", usd(v)),
+            (Some(v), None) => format!("{what} {} (not used)", usd(v)),
+            (None, _) => format!("{what} not stated"),
+        });
+    }
+    if let Some(m) = used.multiple() {
         head.push(format!("{m:.2}x cash flow"));
     }
     md.push_str(&format!("{}\n\n", escape(&head.join(" · "))));

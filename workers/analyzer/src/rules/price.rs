@@ -107,7 +107,9 @@ pub(crate) fn score(ctx: &Ctx, out: &mut Out) {
                 known: true,
                 headline: format!(
                     "{multiple:.2}x cash flow {}",
-                    if ctx.re_in_deal {
+                    if stated_value.is_some() {
+                        "for the business part"
+                    } else if ctx.re_in_deal {
                         "with real estate"
                     } else {
                         "for the business"

@@ -58,7 +58,12 @@ pub(crate) fn score(ctx: &Ctx, out: &mut Out) {
                 max,
                 share: 1.0,
                 rule: format!(
-                    "Real estate in the deal ({basis}): no lease to run out and no rent, the property supports a 25-year SBA term [PETROMAC], and fee-simple value is mostly real estate [CSE-DEARBORN][BBC]; its price is judged on the with-real-estate band"
+                    "Real estate in the deal ({basis}): no lease to run out and no rent, the property supports a 25-year SBA term [PETROMAC], and fee-simple value is mostly real estate [CSE-DEARBORN][BBC]; {}",
+                    match (ctx.listing.real_estate.value, ctx.listing.asking_price) {
+                        (Some(v), Some(p)) if v > 0 && v < p =>
+                            "the business part (price minus the stated real estate value) is judged on the business-only band",
+                        _ => "its price is judged on the with-real-estate band",
+                    }
                 ),
                 evidence,
                 known: true,
