@@ -384,6 +384,19 @@ fn score_reading(
 mod tests {
     use super::*;
 
+    /// A station in Austin, TX with this description, asking price and cash flow (USD).
+    fn austin(description: &str, price: i64, cash_flow: i64) -> Listing {
+        Listing {
+            listing_id: "t".into(),
+            title: Some("Gas Station for Sale in Austin, TX".into()),
+            description: Some(description.into()),
+            state: Some("TX".into()),
+            asking_price: Some(price),
+            cash_flow: Some(cash_flow),
+            ..Default::default()
+        }
+    }
+
     /// Around the multiple at which real estate is inferred the score jumps ($899,000 scored 40
     /// and $900,000 scored 74): each card gives the score under the other reading, so a buyer
     /// sees both numbers and what to ask.
@@ -391,18 +404,11 @@ mod tests {
     fn both_readings_of_unstated_real_estate_are_given_near_the_inference_multiple() {
         let cfg = ScoringConfig::default();
         let at = |price: i64| {
-            let listing = Listing {
-                listing_id: "t".into(),
-                title: Some("Gas Station for Sale in Austin, TX".into()),
-                description: Some(
-                    "Shell gas station with a convenience store, pumping 70,000 gallons per month."
-                        .into(),
-                ),
-                state: Some("TX".into()),
-                asking_price: Some(price),
-                cash_flow: Some(150_000),
-                ..Default::default()
-            };
+            let listing = austin(
+                "Shell gas station with a convenience store, pumping 70,000 gallons per month.",
+                price,
+                150_000,
+            );
             score(&listing, "e", &cfg)
         };
         let asked = |c: &ScoreCard| {
@@ -447,18 +453,11 @@ mod tests {
     #[test]
     fn the_other_reading_uses_the_multiple_the_price_factor_judges() {
         let cfg = ScoringConfig::default();
-        let listing = Listing {
-            listing_id: "t".into(),
-            title: Some("Gas Station for Sale in Austin, TX".into()),
-            description: Some(
-                "Owner operated Shell gas station with a convenience store, pumping 70,000 gallons per month."
-                    .into(),
-            ),
-            state: Some("TX".into()),
-            asking_price: Some(600_000),
-            cash_flow: Some(150_000),
-            ..Default::default()
-        };
+        let listing = austin(
+            "Owner operated Shell gas station with a convenience store, pumping 70,000 gallons per month.",
+            600_000,
+            150_000,
+        );
         let card = score(&listing, "e", &cfg);
         let price = card
             .factors
@@ -497,14 +496,12 @@ mod tests {
     #[test]
     fn a_placeholder_figure_is_set_aside_and_asked_about() {
         let listing = Listing {
-            listing_id: "t".into(),
-            title: Some("Gas Station for Sale in Austin, TX".into()),
-            description: Some("Shell gas station pumping 60,000 gallons per month.".into()),
-            state: Some("TX".into()),
-            asking_price: Some(900_000),
-            cash_flow: Some(1),
             inventory: Some(500),
-            ..Default::default()
+            ..austin(
+                "Shell gas station pumping 60,000 gallons per month.",
+                900_000,
+                1,
+            )
         };
         let card = score(&listing, "e", &ScoringConfig::default());
         assert_eq!(card.real_estate.basis, RealEstateBasis::Unknown);
@@ -582,18 +579,16 @@ mod tests {
         let cfg = ScoringConfig::default();
         let at = |price: i64, value: i64| {
             let listing = Listing {
-                listing_id: "t".into(),
-                title: Some("Gas Station for Sale in Austin, TX".into()),
-                description: Some("Shell gas station pumping 70,000 gallons per month.".into()),
-                state: Some("TX".into()),
-                asking_price: Some(price),
-                cash_flow: Some(150_000),
                 real_estate: gsa_schemas::RealEstate {
                     value: Some(value),
                     included: Some(true),
                     ..Default::default()
                 },
-                ..Default::default()
+                ..austin(
+                    "Shell gas station pumping 70,000 gallons per month.",
+                    price,
+                    150_000,
+                )
             };
             score(&listing, "e", &cfg)
         };
@@ -631,15 +626,11 @@ mod tests {
     /// build, panic the analyzer and every service of `gsa up` (a break-it trial).
     #[test]
     fn an_implausible_figure_is_set_aside_and_asked_about() {
-        let listing = Listing {
-            listing_id: "t".into(),
-            title: Some("Gas Station for Sale in Austin, TX".into()),
-            description: Some("Shell gas station pumping 60,000 gallons per month.".into()),
-            state: Some("TX".into()),
-            asking_price: Some(1_000_000),
-            cash_flow: Some(2_000_000_000_000_000_000),
-            ..Default::default()
-        };
+        let listing = austin(
+            "Shell gas station pumping 60,000 gallons per month.",
+            1_000_000,
+            2_000_000_000_000_000_000,
+        );
         let card = score(&listing, "e", &ScoringConfig::default());
         assert!(card.applicable);
         assert!(card.dscr.is_none() && card.valuation.is_none());
