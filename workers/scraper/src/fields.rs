@@ -77,6 +77,13 @@ pub fn included_flag(s: &str) -> Option<bool> {
         || t.contains("included in the purchase price")
     {
         Some(true)
+    } else if t
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .any(|w| w == "included")
+        && !t.contains("separately")
+    {
+        // "Real Estate: Included", "Owned and included ($500,000)", "$50,000 (included)".
+        Some(true)
     } else {
         None
     }

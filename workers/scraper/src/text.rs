@@ -133,28 +133,127 @@ fn flag_line(line: &str) -> bool {
         .any(|w| t.starts_with(w))
 }
 
-/// The first amount on a line that holds more than an amount: "Owned $500,000 - Included in
-/// asking price" gives 500,000, "$3,500/month (Includes Taxes & CAM)" 3,500, "$1.2 million
-/// firm" 1,200,000; `None` when no amount starts with `$` or a digit.
-fn leading_money(value: &str) -> Option<i64> {
-    let start = value.find(|c: char| c == '$' || c.is_ascii_digit())?;
-    let rest = value.get(start..)?;
-    let end = rest
-        .char_indices()
-        .skip(1)
-        .find(|(_, c)| !(c.is_ascii_digit() || *c == ',' || *c == '.'))
-        .map(|(i, _)| i)
-        .unwrap_or(rest.len());
-    let number = rest.get(..end)?.trim_end_matches(['.', ',']);
-    // A scale word right after the number: "$1.2 million", "$450K".
-    let after = rest.get(end..).unwrap_or("");
-    let word: String = after
-        .trim_start()
-        .chars()
-        .take_while(char::is_ascii_alphabetic)
-        .collect();
-    let scaled = format!("{number} {word}");
-    parse_money(&scaled).or_else(|| parse_money(number))
+/// Whether a row holds a figure (money, count, year, area, or the real estate row), whose value
+/// is short and whose extra words are kept as description.
+fn figure_row(field: Field) -> bool {
+    matches!(
+        field,
+        Field::Asking
+            | Field::CashFlow
+            | Field::Revenue
+            | Field::Ebitda
+            | Field::Ffe
+            | Field::Inventory
+            | Field::RealEstate
+            | Field::BuildingSf
+            | Field::Rent
+            | Field::Employees
+            | Field::Established
+    )
+}
+
+/// Words a figure row may hold besides its figure without saying more: the included flag,
+/// ownership, "not disclosed", currency and scale words.
+const PLAIN_ROW_WORDS: &[&str] = &[
+    "not included in the asking price",
+    "not included in asking price",
+    "not included in the purchase price",
+    "not included in purchase price",
+    "included in the asking price",
+    "included in asking price",
+    "included in the purchase price",
+    "included in purchase price",
+    "not included",
+    "included",
+    "not disclosed",
+    "undisclosed",
+    "owned",
+    "leased",
+    "usd",
+    "us$",
+    "n/a",
+    "tbd",
+    "none",
+    "sq ft",
+    "sq. ft.",
+    "sqft",
+    "square feet",
+];
+
+/// Whether a row's value says more than its figure, flag and ownership (any other word).
+fn says_more(value: &str) -> bool {
+    let mut t = value.to_ascii_lowercase();
+    for w in PLAIN_ROW_WORDS {
+        t = t.replace(w, " ");
+    }
+    t.split(|c: char| !c.is_ascii_alphabetic())
+        .filter(|w| !w.is_empty())
+        .any(|w| {
+            !matches!(
+                w,
+                "k" | "m"
+                    | "mm"
+                    | "mil"
+                    | "million"
+                    | "millions"
+                    | "thousand"
+                    | "b"
+                    | "bn"
+                    | "billion"
+                    | "sf"
+                    | "na"
+            )
+        })
+        || value.chars().any(|c| !c.is_ascii() && c.is_alphabetic())
+}
+
+/// The figure of a value that is a figure beside an included flag and/or an ownership word:
+/// "$500,000 Included in asking price", "Owned $500,000 - Included in asking price",
+/// "$20,000 - included in purchase price." give the figure; anything else `None`.
+fn figure_beside_flag(value: &str) -> Option<i64> {
+    let lower = value.to_ascii_lowercase();
+    let cut = ["not included", "included", "excluded", "not in asking"]
+        .iter()
+        .filter_map(|w| lower.find(w))
+        .min()
+        .unwrap_or(value.len());
+    let mut t = value.get(..cut)?.trim();
+    for w in ["owned", "leased"] {
+        if t.get(..w.len()).is_some_and(|p| p.eq_ignore_ascii_case(w)) {
+            t = t.get(w.len()..)?.trim_start_matches([' ', ',', '-']);
+        }
+    }
+    let t = t
+        .trim()
+        .trim_end_matches(['-', '\u{2013}', ',', '('])
+        .trim();
+    parse_money(t)
+}
+
+/// A browser's copy of a row of several label/value cells ("Asking Price:\t$1,200,000\tCash
+/// Flow:\t$150,000") as one "Label: value" line each; any other line as it is.
+fn split_pairs(line: &str) -> Vec<String> {
+    let cells: Vec<&str> = line.split('\t').map(str::trim).collect();
+    let is_label = |c: &str| {
+        let l = crate::dom::collapse(c.trim_end_matches(':')).to_lowercase();
+        LABELS.iter().any(|(name, _)| *name == l)
+    };
+    let labels = cells.iter().filter(|c| is_label(c)).count();
+    if labels < 2 {
+        return vec![line.to_string()];
+    }
+    let mut out: Vec<String> = Vec::new();
+    for c in cells.iter().filter(|c| !c.is_empty()) {
+        match (out.last_mut(), is_label(c)) {
+            (_, true) => out.push(format!("{}:", c.trim_end_matches(':'))),
+            (Some(last), false) => {
+                last.push(' ');
+                last.push_str(c);
+            }
+            (None, false) => out.push(c.to_string()),
+        }
+    }
+    out
 }
 
 /// The place after a title's last " in " ("Gas Station for Sale in Fredericksburg, VA."), when
@@ -162,8 +261,19 @@ fn leading_money(value: &str) -> Option<i64> {
 fn title_place(title: &str) -> Option<Location> {
     let lower = title.to_ascii_lowercase();
     let at = lower.rfind(" in ")?;
-    let place = title.get(at + 4..)?.trim().trim_end_matches('.');
-    let loc = parse_location(place);
+    let place = title
+        .get(at + 4..)?
+        .trim()
+        .trim_end_matches(['.', '!', '?']);
+    let mut loc = parse_location(place);
+    // "in a Growing Area of OK": the state, not a city.
+    if loc
+        .city
+        .as_deref()
+        .is_some_and(|c| !c.starts_with(|ch: char| ch.is_uppercase()))
+    {
+        loc.city = None;
+    }
     (loc.state.is_some() || loc.country.is_some()).then_some(loc)
 }
 
@@ -209,7 +319,8 @@ pub fn parse_text(
             reason: "empty input (nothing but whitespace)".into(),
         });
     }
-    let lines: Vec<&str> = trimmed.lines().map(str::trim).collect();
+    let rows: Vec<String> = trimmed.lines().flat_map(split_pairs).collect();
+    let lines: Vec<&str> = rows.iter().map(|r| r.trim()).collect();
     let mut used = vec![false; lines.len()];
     let mut title = None;
     let mut loc = Location::default();
@@ -331,7 +442,9 @@ pub fn parse_text(
                 j += 1;
             }
             if let Some(next) = lines.get(j) {
-                if label_of(next).is_none() {
+                // A figure row's value is short ("$1,200,000", "Owned"): a sentence after an
+                // empty figure label is description.
+                if label_of(next).is_none() && (!figure_row(field) || next.chars().count() <= 40) {
                     value = next.to_string();
                     if let Some(u) = used.get_mut(j) {
                         *u = true;
@@ -361,26 +474,14 @@ pub fn parse_text(
             .next()
             .and_then(|v| parse_money(v.trim()));
         let money = money.or_else(|| parse_money(&value));
-        // "$500,000 Included in asking price", "Owned $500,000 - Included ...",
-        // "$3,500/month (Includes Taxes & CAM)": the first figure on the line.
-        let money = money.or_else(|| leading_money(&value));
-        let money_field = matches!(
-            field,
-            Field::Asking
-                | Field::CashFlow
-                | Field::Revenue
-                | Field::Ebitda
-                | Field::Ffe
-                | Field::Inventory
-                | Field::Rent
-        );
-        // A money row with a figure that cannot be read, or a rent with its period (which the
-        // analyzer reads from the text), stays in the description: nothing stated is lost.
-        let keep_as_text = (money_field
-            && money.is_none()
-            && value.chars().any(|c| c.is_ascii_digit()))
-            || (field == Field::Rent && money.is_some() && value.chars().any(char::is_alphabetic));
-        if keep_as_text {
+        // "$500,000 Included in asking price", "Owned $500,000 - Included ...": the figure
+        // beside a flag or an ownership word. Anything else around a figure ("$12,500/month",
+        // "-$25,000 loss", "Reduced from $1.5M to $1.2M") is not guessed at.
+        let money = money.or_else(|| figure_beside_flag(&value));
+        // A row that says more than its figure and flag ("$750,000 including the real estate",
+        // "Leased, 10 years remaining", "Owner operated with 2 part-time") also stays in the
+        // description, where the analyzer reads its words: nothing stated is lost.
+        if figure_row(field) && says_more(&value) {
             if let Some(u) = used.get_mut(i) {
                 *u = false;
             }
