@@ -73,7 +73,7 @@ pub fn assess(listing: &Listing, ex: &Extraction, cfg: &ScoringConfig) -> RealEs
         included: None,
         basis: RealEstateBasis::Unknown,
         reason: format!(
-            "{} Without price and cash flow it cannot be inferred.",
+            "{} Without both an asking price and a positive cash flow it cannot be inferred.",
             not_stated(listing)
         ),
     }
