@@ -1790,7 +1790,7 @@ fn flags(d: &Scan, t: &Scan, ex: &mut Extraction) {
 
 static RE_INCLUDED: Lazy<Regex> = Lazy::new(|| {
     re(
-        r"(?i)\breal\s+estate\s+(?:is\s+)?included\b|\bincludes?\s+(?:the\s+)?(?:real\s+estate|land|property|building)\b|(?:\bwith|\bw/|\bplus|\+)\s*(?:the\s+)?(?:real\s+estate|property|land(?:\s+and\s+building)?)\b|(?:\band|&)\s+(?:the\s+)?real\s+estate\b|\bland\s+(?:and|&)\s+building\b|\bfee\s+simple\b|\bproperty\s+(?:is\s+)?included\b|\bsale\s+(?:price\s+)?(?:also\s+)?includes\b[^.!?]{0,60}?\b(?:real\s+estate|property|land|house|building|pad)\b|\bowner\s+will\s+sell\s+(?:the\s+)?property\b",
+        r"(?i)\breal\s+estate\s+(?:is\s+)?included\b|\binclud(?:es?|ing)\s+(?:the\s+)?(?:real\s+estate|land|property|building)\b|(?:\bwith|\bw/|\bplus|\+)\s*(?:the\s+)?(?:real\s+estate|property|land(?:\s+and\s+building)?)\b|(?:\band|&)\s+(?:the\s+)?real\s+estate\b|\bland\s+(?:and|&)\s+building\b|\bfee\s+simple\b|\bproperty\s+(?:is\s+)?included\b|\bsale\s+(?:price\s+)?(?:also\s+)?includes\b[^.!?]{0,60}?\b(?:real\s+estate|property|land|house|building|pad)\b|\bowner\s+will\s+sell\s+(?:the\s+)?property\b",
     )
 });
 static RE_NOT_INCLUDED: Lazy<Regex> = Lazy::new(|| {

@@ -188,6 +188,14 @@ fn real_estate_inferred_only_without_lease_wording() {
     assert_eq!(c.real_estate.included, Some(false));
     // Judged as an expensive business: 7.0x is above the 4.12x upper quartile.
     assert_eq!(factor(&c, "price_to_cash_flow").points, 0.0);
+    // "including the real estate" (a pasted asking-price row kept as text) states it; the
+    // same words before "taxes" are a cost.
+    let mut with = station("Asking Price: $750,000 including the real estate.");
+    with.asking_price = Some(750_000);
+    assert_eq!(card(&with).real_estate.basis, RealEstateBasis::Stated);
+    let mut taxes = station("Rent $6,000 a month, including the property taxes.");
+    taxes.asking_price = Some(750_000);
+    assert_eq!(card(&taxes).real_estate.included, Some(false));
 }
 
 #[test]

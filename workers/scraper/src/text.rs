@@ -14,6 +14,15 @@
 //! other line is kept as the description (phones/e-mails removed).
 //! Figures inside sentences are not read.
 //!
+//! A row's figure is read only when it is bare, beside an included flag or Owned/Leased
+//! ("Owned $500,000 - Included in asking price"), or followed by words that do not change it
+//! ("$750,000 including the real estate"); "$12,500/month", "-$25,000 loss", "$1.2-$1.4
+//! million", "1.2 Milllion" are not guessed at. A row that says more than its figure stays in
+//! the description too, so the analyzer reads its words. A figure row's value on the next line
+//! is short (40 characters or fewer): a sentence after an empty label is description. Cells of
+//! a tab-copied row ("Asking Price:\t$1,200,000\tCash Flow:\t$150,000") are read one by one.
+//! With no location line, the place after the title's last " in " is the location.
+//!
 //! Text with no label and no title-like first line is still a listing (description only); only
 //! empty/whitespace input, and a few words (fewer than [`MIN_WORDS_WITHOUT_FIGURES`]) with no
 //! digit and no listing address, are rejected. `listing_id` is the ad number of a `bizbuysell.com`
@@ -228,6 +237,52 @@ fn figure_beside_flag(value: &str) -> Option<i64> {
         .trim_end_matches(['-', '\u{2013}', ',', '('])
         .trim();
     parse_money(t)
+}
+
+/// Words after a leading figure that change what it means: a period ("$12,500/month"), a
+/// loss, a second figure or a range ("or $900,000", "to $1.4M", "reduced from").
+const FIGURE_CHANGING_WORDS: &[&str] = &[
+    "month", "monthly", "months", "mo", "week", "weekly", "day", "daily", "loss", "losses",
+    "negative", "deficit", "or", "to", "from", "reduced", "was", "between", "range", "per", "plus",
+    "minus",
+];
+
+/// The figure a value starts with when the words after it do not change what it means:
+/// "$750,000 including the real estate" gives 750,000 (the words stay in the description);
+/// "$12,500/month", "-$25,000 loss", "$1.2-$1.4 million", "1.2 Milllion", "$1,200,000 or
+/// $900,000 without real estate" give `None`.
+fn leading_figure(value: &str) -> Option<i64> {
+    let t = value.trim();
+    if !t.starts_with(|c: char| c == '$' || c.is_ascii_digit()) {
+        return None;
+    }
+    let end = t
+        .find(|c: char| !(c.is_ascii_digit() || c == ',' || c == '.' || c == '$'))
+        .unwrap_or(t.len());
+    let (number, rest) = t.split_at(end);
+    // Directly after the figure: a space, or the end ("$12,500/month", "$1.2-$1.4M" fail).
+    if !(rest.is_empty() || rest.starts_with(char::is_whitespace)) {
+        return None;
+    }
+    let words: Vec<String> = rest
+        .split(|c: char| !c.is_ascii_alphanumeric() && c != '$')
+        .filter(|w| !w.is_empty())
+        .map(str::to_ascii_lowercase)
+        .collect();
+    // A scale word, spelt right or not ("million", "Milllion", "k"), or a changing word.
+    let scale = words.first().is_some_and(|w| {
+        w.len() == 1 || w.starts_with("mil") || w.starts_with("bil") || w.starts_with("thou")
+    });
+    if scale
+        || words.iter().any(|w| {
+            FIGURE_CHANGING_WORDS.contains(&w.as_str())
+                || w.starts_with('$')
+                || w.starts_with(|c: char| c.is_ascii_digit())
+        })
+    {
+        return None;
+    }
+    parse_money(number.trim_end_matches(['.', ',']))
 }
 
 /// A browser's copy of a row of several label/value cells ("Asking Price:\t$1,200,000\tCash
@@ -477,7 +532,9 @@ pub fn parse_text(
         // "$500,000 Included in asking price", "Owned $500,000 - Included ...": the figure
         // beside a flag or an ownership word. Anything else around a figure ("$12,500/month",
         // "-$25,000 loss", "Reduced from $1.5M to $1.2M") is not guessed at.
-        let money = money.or_else(|| figure_beside_flag(&value));
+        let money = money
+            .or_else(|| figure_beside_flag(&value))
+            .or_else(|| leading_figure(&value));
         // A row that says more than its figure and flag ("$750,000 including the real estate",
         // "Leased, 10 years remaining", "Owner operated with 2 part-time") also stays in the
         // description, where the analyzer reads its words: nothing stated is lost.

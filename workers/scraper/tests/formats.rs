@@ -322,6 +322,10 @@ fn pasted_text_rows_with_more_than_a_figure() {
         ("Cash Flow: -$25,000 loss", "-$25,000 loss"),
         ("Asking Price: 1.2 Milllion", "1.2 Milllion"),
         (
+            "Cash Flow: $150,000 or $120,000 after a manager",
+            "or $120,000",
+        ),
+        (
             "Real Estate: Leased, 10 years remaining with two 5-year options",
             "10 years remaining",
         ),
@@ -336,6 +340,14 @@ fn pasted_text_rows_with_more_than_a_figure() {
     }
     let l = parse("Asking Price: 1.2 Milllion");
     assert_eq!(l.asking_price, None);
+    // A figure whose words do not change it is read, and the words kept.
+    let l = parse("Asking Price: $750,000 including the real estate");
+    assert_eq!(l.asking_price, Some(750_000));
+    assert!(l
+        .description
+        .as_deref()
+        .unwrap()
+        .contains("$750,000 including the real estate"));
     // "Real Estate: Included" is included; a sentence after an empty figure label is not its
     // value; cells of one copied row are each read.
     let l = parse("Real Estate: Included");
