@@ -1795,7 +1795,7 @@ static RE_INCLUDED: Lazy<Regex> = Lazy::new(|| {
 });
 static RE_NOT_INCLUDED: Lazy<Regex> = Lazy::new(|| {
     re(
-        r"(?i)\breal\s+estate\s+(?:is\s+)?(?:not\s+included|available\s+separately|sold\s+separately)\b|\bwithout\s+(?:the\s+)?(?:real\s+estate|property)\b|\bfor\s+lease\b|\blease\s*(?:@|at|:|of|for)\s*\$|\b(?:base\s+)?rent\s*(?:is|of|:|@|=)?\s*\$|\bleased\b|\bground\s+lease\b|\bNNN\b|\bbusiness\s+only\b|\blease\s+\d{1,2}\s*(?:years?|yrs?)\b|\b\d{1,2}\s*\+\s*\d{1,2}\s*-?\s*(?:years?|yrs?)\s+lease\b|\b(?:years?|yrs?)\s+(?:left|remaining)\s+on\s+(?:the\s+)?lease\b|\blease\s+(?:is\s+)?(?:month[- ]to[- ]month|expires|expiring|ends|runs)\b|\b\d{1,2}\s*-?\s*(?:years?|yrs?)\s+(?:NNN\s+|ground\s+|new\s+)?lease\b",
+        r"(?i)\breal\s+estate\s*:?\s+(?:is\s+)?(?:not\s+included|(?:available|offered)\s+(?:for\s+(?:purchase|sale)\s+)?separately|sold\s+separately)\b|\bwithout\s+(?:the\s+)?(?:real\s+estate|property)\b|\bfor\s+lease\b|\blease\s*(?:@|at|:|of|for)\s*\$|\b(?:base\s+)?rent\s*(?:is|of|:|@|=)?\s*\$|\bleased\b|\bground\s+lease\b|\bNNN\b|\bbusiness\s+only\b|\blease\s+\d{1,2}\s*(?:years?|yrs?)\b|\b\d{1,2}\s*\+\s*\d{1,2}\s*-?\s*(?:years?|yrs?)\s+lease\b|\b(?:years?|yrs?)\s+(?:left|remaining)\s+on\s+(?:the\s+)?lease\b|\blease\s+(?:is\s+)?(?:month[- ]to[- ]month|expires|expiring|ends|runs)\b|\b\d{1,2}\s*-?\s*(?:years?|yrs?)\s+(?:NNN\s+|ground\s+|new\s+)?lease\b",
     )
 });
 

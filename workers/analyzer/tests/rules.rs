@@ -193,6 +193,10 @@ fn real_estate_inferred_only_without_lease_wording() {
     let mut with = station("Asking Price: $750,000 including the real estate.");
     with.asking_price = Some(750_000);
     assert_eq!(card(&with).real_estate.basis, RealEstateBasis::Stated);
+    // A pasted "Real Estate: Available for purchase separately" row: the price is the business's.
+    let mut apart = station("Real Estate: Available for purchase separately for $800,000");
+    apart.asking_price = Some(1_750_000);
+    assert_eq!(card(&apart).real_estate.included, Some(false));
     let mut taxes = station("Rent $6,000 a month, including the property taxes.");
     taxes.asking_price = Some(750_000);
     assert_eq!(card(&taxes).real_estate.included, Some(false));

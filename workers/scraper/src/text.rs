@@ -285,9 +285,54 @@ fn leading_figure(value: &str) -> Option<i64> {
     parse_money(number.trim_end_matches(['.', ',']))
 }
 
+/// A line that starts with a "Label:" and holds more ("Asking Price: $900,000 | Cash Flow:
+/// $150,000", "Asking Price: $1,200,000 Cash Flow: $150,000"), cut before each later "Label:";
+/// `None` for a line with one label or none.
+fn split_labels(line: &str) -> Option<Vec<String>> {
+    let lower = line.to_ascii_lowercase();
+    let mut cuts: Vec<usize> = Vec::new();
+    let mut skip_to = 0;
+    for (i, _) in lower.char_indices() {
+        if i < skip_to || (i > 0 && lower[..i].ends_with(|c: char| c.is_ascii_alphanumeric())) {
+            continue;
+        }
+        let rest = &lower[i..];
+        // The longest label here ("asking price:" before "price:").
+        let hit = LABELS
+            .iter()
+            .filter(|(name, _)| {
+                rest.starts_with(name) && rest[name.len()..].trim_start().starts_with(':')
+            })
+            .map(|(name, _)| name.len())
+            .max();
+        if let Some(len) = hit {
+            cuts.push(i);
+            skip_to = i + len;
+        }
+    }
+    if cuts.len() < 2 || cuts.first() != Some(&0) {
+        return None;
+    }
+    cuts.push(line.len());
+    Some(
+        cuts.windows(2)
+            .filter_map(|w| line.get(w[0]..w[1]))
+            .map(|seg| {
+                seg.trim()
+                    .trim_end_matches(['|', ',', ';', '\u{2022}', '\u{00b7}'])
+                    .trim()
+                    .to_string()
+            })
+            .collect(),
+    )
+}
+
 /// A browser's copy of a row of several label/value cells ("Asking Price:\t$1,200,000\tCash
 /// Flow:\t$150,000") as one "Label: value" line each; any other line as it is.
 fn split_pairs(line: &str) -> Vec<String> {
+    if let Some(rows) = split_labels(line) {
+        return rows;
+    }
     let cells: Vec<&str> = line.split('\t').map(str::trim).collect();
     let is_label = |c: &str| {
         let l = crate::dom::collapse(c.trim_end_matches(':')).to_lowercase();

@@ -361,11 +361,18 @@ fn pasted_text_rows_with_more_than_a_figure() {
         .as_deref()
         .unwrap()
         .starts_with("Real estate included in the sale"));
-    let l = parse("Asking Price:\t$1,200,000\tCash Flow:\t$150,000\tGross Revenue:\t$2,000,000");
-    assert_eq!(
-        (l.asking_price, l.cash_flow, l.gross_revenue),
-        (Some(1_200_000), Some(150_000), Some(2_000_000))
-    );
+    for row in [
+        "Asking Price:\t$1,200,000\tCash Flow:\t$150,000\tGross Revenue:\t$2,000,000",
+        "Asking Price: $1,200,000  |  Cash Flow: $150,000  |  Gross Revenue: $2,000,000",
+        "Asking Price: $1,200,000 Cash Flow: $150,000 Gross Revenue: $2,000,000",
+    ] {
+        let l = parse(row);
+        assert_eq!(
+            (l.asking_price, l.cash_flow, l.gross_revenue),
+            (Some(1_200_000), Some(150_000), Some(2_000_000)),
+            "{row}"
+        );
+    }
 }
 
 /// "Truck Stop in Amarillo, TX" is a title that names its place, not a location line (it was
