@@ -384,6 +384,14 @@ fn score_reading(
 mod tests {
     use super::*;
 
+    /// The factor of this name on the card (panics when absent: a test failure).
+    fn factor<'a>(card: &'a ScoreCard, name: &str) -> &'a gsa_schemas::Factor {
+        card.factors
+            .iter()
+            .find(|f| f.name == name)
+            .unwrap_or_else(|| panic!("no {name} factor"))
+    }
+
     /// A station in Austin, TX with this description, asking price and cash flow (USD).
     fn austin(description: &str, price: i64, cash_flow: i64) -> Listing {
         Listing {
@@ -459,11 +467,7 @@ mod tests {
             150_000,
         );
         let card = score(&listing, "e", &cfg);
-        let price = card
-            .factors
-            .iter()
-            .find(|f| f.name == "price_to_cash_flow")
-            .unwrap();
+        let price = factor(&card, "price_to_cash_flow");
         assert!(
             price
                 .rule
@@ -598,11 +602,7 @@ mod tests {
         let v = card.valuation.unwrap();
         assert!(v.asking_vs_mid_percent > -40.0, "{v:?}");
         let card = at(700_000, 500_000);
-        let price = card
-            .factors
-            .iter()
-            .find(|f| f.name == "price_to_cash_flow")
-            .unwrap();
+        let price = factor(&card, "price_to_cash_flow");
         assert!(
             price.rule.starts_with("1.33x business part"),
             "{}",
@@ -614,11 +614,7 @@ mod tests {
             "{}",
             card.summary
         );
-        let re = card
-            .factors
-            .iter()
-            .find(|f| f.name == "real_estate_in_deal")
-            .unwrap();
+        let re = factor(&card, "real_estate_in_deal");
         assert!(re.rule.contains("the business part (price minus the stated real estate value) is judged on the business-only band"), "{}", re.rule);
     }
 
