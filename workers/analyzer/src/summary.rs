@@ -72,11 +72,14 @@ pub(crate) fn write(
     let mut cons: Vec<String> = caps
         .iter()
         .map(|c| {
-            format!(
-                "capped at {} ({})",
-                c.limit,
-                c.reason.split(':').next().unwrap_or("")
-            )
+            let why = c.reason.split(':').next().unwrap_or("");
+            // "capped" only when the cap set the score; below it, the sum was already lower
+            // (the demo table's `why` says the same).
+            if score >= c.limit {
+                format!("capped at {} ({why})", c.limit)
+            } else {
+                format!("red flag ({why})")
+            }
         })
         .collect();
     cons.extend(

@@ -456,6 +456,15 @@ fn scores_of_real_listings_are_sane() {
         .iter()
         .any(|c| c.limit == 50 && c.reason.contains("DSCR")));
     assert!(arco.score.unwrap() <= 50);
+    // The sum (46) was already below the cap: the summary says "red flag", not "capped at 50"
+    // (a new-user trial: the demo table said one, the card the other).
+    assert_eq!(arco.score, Some(46));
+    assert!(
+        arco.summary.contains("red flag (DSCR 0.67 is below 1.00)")
+            && !arco.summary.contains("capped at"),
+        "{}",
+        arco.summary
+    );
     // Livingston, LA: 5.26x with property, DSCR 1.86, $80k inside: high band.
     assert!(s("fl-020").score.unwrap() >= 75);
     // Commission site: the fuel factor says commission, never margin.
@@ -465,6 +474,19 @@ fn scores_of_real_listings_are_sane() {
         .iter()
         .any(|f| f.name == "fuel_commission" && f.rule.contains("does not own the fuel margin")));
     assert!(c.factors.iter().all(|f| f.name != "fuel_margin"));
+    // ... nor an unbranded dealer free to buy at rack: the supplier owns the fuel (the card
+    // had given both, a new-user trial).
+    let supply = c
+        .factors
+        .iter()
+        .find(|f| f.name == "supply_contract")
+        .unwrap();
+    assert!(
+        supply.rule.starts_with("Commission site"),
+        "{}",
+        supply.rule
+    );
+    assert!(!c.summary.contains("open dealer"), "{}", c.summary);
     // Listings with no cash flow are confidence C.
     assert_eq!(s("fl-001").confidence, gsa_schemas::Confidence::C);
 }

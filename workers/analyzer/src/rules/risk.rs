@@ -248,14 +248,14 @@ fn supply(ctx: &Ctx, out: &mut Out) {
                 format!("{b} brand"),
             )
         }
-    } else if unbranded {
+    } else if unbranded && !commission_site {
         (
             r.supply_unbranded_share,
             "Unbranded / open dealer: free to buy at rack and to rebrand, no contract to inherit [ACA-FL][BENCH-FUEL]".to_string(),
             true,
             "unbranded open dealer".to_string(),
         )
-    } else if let Some(b) = brand_name.as_deref() {
+    } else if let Some(b) = brand_name.as_deref().filter(|_| !unbranded) {
         out.missing("supply_contract");
         out.ask(format!("How many years are left on the {b} supply contract, with which volume commitments and repayable incentives? [ACA-FL][OFFERS]"));
         (
