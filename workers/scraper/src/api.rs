@@ -157,9 +157,11 @@ pub fn record_to_listing(
         }
     };
     let asking_price = pick("price", &["asking price", "price"]).filter(|p| *p > 0);
-    let cash_flow = pick("cashFlow", &["cash flow (sde)", "cash flow"]);
-    let ebitda = pick("ebitda", &["ebitda"]);
-    let gross_revenue = pick("grossRevenue", &["gross revenue"]);
+    // The site's JSON gives 0 for a figure the seller did not disclose (the same records carry
+    // `leaseRatePerSquareFoot: 0`, `financingTypeId: 0`): not stated, never $0.
+    let cash_flow = pick("cashFlow", &["cash flow (sde)", "cash flow"]).filter(|v| *v != 0);
+    let ebitda = pick("ebitda", &["ebitda"]).filter(|v| *v != 0);
+    let gross_revenue = pick("grossRevenue", &["gross revenue"]).filter(|v| *v != 0);
 
     let (inventory, inventory_included) = detail(details, &["inventory"])
         .map(|s| (s.lines().find_map(money::parse_money), included_flag(s)))

@@ -740,3 +740,22 @@ fn no_contact_data_in_any_listing() {
         }
     }
 }
+
+/// The site's embedded JSON gives 0 for a figure the seller did not disclose: listing 2351212
+/// on a real search page has `cashFlow: 0, ebitda: 0` (a new-user trial saw "$0" cash flow in the
+/// demo, where the README promises "not disclosed is null, never 0").
+#[test]
+fn zero_in_the_sites_json_is_not_disclosed() {
+    let bytes = std::fs::read(testdata(
+        "bizbuysell/html/search-amazon-stores-server-2025.html",
+    ))
+    .unwrap();
+    let out = parse_bytes("search.html", &bytes, t0());
+    let l = out
+        .listings
+        .iter()
+        .find(|l| l.listing_id == "2351212")
+        .expect("listing 2351212 on the page");
+    assert_eq!((l.cash_flow, l.ebitda), (None, None));
+    assert_eq!(l.asking_price, Some(1_000_000));
+}
