@@ -6,9 +6,11 @@
 //! publishes nothing itself (no NATS in the gateway). The file is written under a name the
 //! inbox ignores (`.part`) and renamed, so the scraper never reads half a file.
 //!
-//! The page links to where the listing will appear: per the schema, a pasted listing's id is
-//! `text-` plus the first 12 hex digits of the SHA-256 of the text (line ends normalised to
-//! `\n`, outer whitespace trimmed), so the id is known before the pipeline has run.
+//! The text is first read as the scraper will read it: a paste that is not a listing ("hello
+//! world") is answered 422 with the scraper's reason, and nothing is written. The page links to
+//! where the listing will appear: the id the scraper gives it, per the schema `text-` plus the
+//! first 12 hex digits of the SHA-256 of the text (line ends normalised to `\n`, outer
+//! whitespace trimmed), or the site's ad number when the text carries the listing's address.
 //!
 //! CSRF: the double-submit token of the login (the `gsa_csrf` cookie must equal the form's
 //! `csrf` field, compared in constant time), and a browser's `Origin`, when sent, must be
@@ -23,7 +25,6 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use crate::access::{Viewer, LISTINGS_READ};
@@ -33,13 +34,6 @@ use crate::state::AppState;
 
 /// Longest accepted paste, in characters.
 pub const MAX_CHARS: usize = 50_000;
-
-/// The listing id the scraper gives pasted `text` (see the module docs).
-pub fn pasted_listing_id(text: &str) -> String {
-    let normalised = text.replace("\r\n", "\n").replace('\r', "\n");
-    let hash = hex::encode(Sha256::digest(normalised.trim().as_bytes()));
-    format!("text-{}", &hash[..12])
-}
 
 /// Query of `GET /paste` after a submit.
 #[derive(Debug, Deserialize)]
@@ -189,7 +183,44 @@ pub async fn submit(
             ),
         );
     }
-    let id = pasted_listing_id(&text);
+    // Read it as the scraper will, so a paste that is not a listing is said here (it used to
+    // be "Sent" and then never appear), and the link names the id the scraper gives it (the
+    // site's ad number when the text carries the listing's address).
+    let probe = text.clone();
+    let parsed = tokio::task::spawn_blocking(move || {
+        gsa_scraper::parse_bytes("paste", probe.as_bytes(), chrono::Utc::now())
+    })
+    .await;
+    let id = match parsed {
+        Ok(out) => match out.listings.first() {
+            Some(l) => l.listing_id.clone(),
+            None => {
+                let why = out
+                    .rejections
+                    .first()
+                    .map(|r| r.reason.clone())
+                    .unwrap_or_else(|| "the text was not read as a listing".into());
+                let msg = format!(
+                    "<p class=\"err\" id=\"paste-rejected\">Not sent: {}</p>",
+                    e(&why)
+                );
+                return html::respond(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    html::page(
+                        "Paste a listing",
+                        &v,
+                        Nav::Paste,
+                        false,
+                        &form_html(&v, &text, &msg),
+                    ),
+                );
+            }
+        },
+        Err(err) => {
+            tracing::error!(error = %err, "paste parse task failed");
+            return html::error_page(&v, StatusCode::INTERNAL_SERVER_ERROR, "internal error");
+        }
+    };
     let inbox = st.cfg.inbox.clone();
     let id2 = id.clone();
     let written = tokio::task::spawn_blocking(move || write_inbox(&inbox, &id2, &text)).await;
@@ -222,13 +253,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn pasted_ids_follow_the_schema_rule_and_files_land_in_the_inbox() {
-        let a = pasted_listing_id("  Gas station\r\nDayton, OH\n ");
-        assert_eq!(a, pasted_listing_id("Gas station\nDayton, OH"));
-        assert!(a.starts_with("text-") && a.len() == 17);
+    fn files_land_in_the_inbox_whole() {
+        let a = "text-0123456789ab";
         let dir = tempfile::tempdir().unwrap();
         let inbox = dir.path().join("inbox");
-        let p = write_inbox(&inbox, &a, "Gas station").unwrap();
+        let p = write_inbox(&inbox, a, "Gas station").unwrap();
         assert_eq!(p.extension().unwrap(), "txt");
         assert_eq!(std::fs::read_to_string(&p).unwrap(), "Gas station");
         let names: Vec<_> = std::fs::read_dir(&inbox)

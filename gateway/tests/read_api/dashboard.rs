@@ -292,5 +292,23 @@ async fn a_pasted_listing_enters_the_scrapers_inbox_under_the_id_the_scraper_giv
     let (s, html, _) = page(&gw, Some(&b), &format!("/listings/{id}")).await;
     assert_eq!(s, 404);
     assert!(html.contains("id=\"not-yet\""));
+
+    // Text that is not a listing is refused on the page with the scraper's reason, and nothing
+    // more is written (it used to say "Sent" and never appear: a new-user trial).
+    let r = gw
+        .http
+        .post(gw.url("/paste"))
+        .header("cookie", b.cookie())
+        .form(&[("text", "hello world"), ("csrf", b.csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("id=\"paste-rejected\">Not sent: not a listing: 2 words"),
+        "{html}"
+    );
+    assert_eq!(std::fs::read_dir(&gw.cfg.inbox).unwrap().count(), 1);
     gw.stop().await;
 }
