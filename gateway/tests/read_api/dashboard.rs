@@ -310,5 +310,20 @@ async fn a_pasted_listing_enters_the_scrapers_inbox_under_the_id_the_scraper_giv
         "{html}"
     );
     assert_eq!(std::fs::read_dir(&gw.cfg.inbox).unwrap().count(), 1);
+
+    // A paste that carries the listing's address links to the site's ad number, the id the
+    // scraper gives it (the page used to link to a text- id that never appeared).
+    let with_url =
+        format!("{text}https://www.bizbuysell.com/business-opportunity/truck-stop/2419316/\n");
+    let r = gw
+        .http
+        .post(gw.url("/paste"))
+        .header("cookie", b.cookie())
+        .form(&[("text", with_url.as_str()), ("csrf", b.csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/paste?sent=2419316");
     gw.stop().await;
 }
