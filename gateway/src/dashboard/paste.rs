@@ -53,6 +53,20 @@ fn form_html(v: &Viewer, text: &str, msg: &str) -> String {
     )
 }
 
+/// The form again, with the text kept and `msg` (HTML) above it.
+fn refused(v: &Viewer, text: &str, status: StatusCode, msg: &str) -> Response {
+    html::respond(
+        status,
+        html::page(
+            "Paste a listing",
+            v,
+            Nav::Paste,
+            false,
+            &form_html(v, text, msg),
+        ),
+    )
+}
+
 /// `GET /paste`.
 pub async fn form(v: Viewer, Query(s): Query<Sent>) -> Response {
     if !v.has(LISTINGS_READ) {
@@ -172,16 +186,7 @@ pub async fn submit(
         );
     }
     if !msg.is_empty() {
-        return html::respond(
-            StatusCode::BAD_REQUEST,
-            html::page(
-                "Paste a listing",
-                &v,
-                Nav::Paste,
-                false,
-                &form_html(&v, &text, &msg),
-            ),
-        );
+        return refused(&v, &text, StatusCode::BAD_REQUEST, &msg);
     }
     // Read it as the scraper will, so a paste that is not a listing is said here (it used to
     // be "Sent" and then never appear), and the link names the id the scraper gives it (the
@@ -204,16 +209,7 @@ pub async fn submit(
                     "<p class=\"err\" id=\"paste-rejected\">Not sent: {}</p>",
                     e(&why)
                 );
-                return html::respond(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    html::page(
-                        "Paste a listing",
-                        &v,
-                        Nav::Paste,
-                        false,
-                        &form_html(&v, &text, &msg),
-                    ),
-                );
+                return refused(&v, &text, StatusCode::UNPROCESSABLE_ENTITY, &msg);
             }
         },
         Err(err) => {
